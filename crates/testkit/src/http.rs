@@ -1,0 +1,1 @@
+//! Loopback HTTP fixture server (being written).
