@@ -2,8 +2,8 @@
 //!
 //! `cargo course` is an alias (see `.cargo/config.toml`) for running this
 //! crate, so it works from any folder of the repository with nothing else to
-//! install. Each verb is a module; the verbs a learner uses while reading are
-//! `serve`, `list` and `bench`, the maintainers' is `verify`.
+//! install. The learner's verbs (progress, run, hint, watch, solution, reset)
+//! live in `learner`; `serve`, `bench` and `verify` in modules of their own.
 
 use std::process::ExitCode;
 
@@ -11,9 +11,12 @@ use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod learner;
 mod proc;
 mod repo;
 mod serve;
+mod state;
+mod style;
 mod tools;
 mod verify;
 
@@ -30,6 +33,39 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Verb {
+    /// Your progress: every chapter, passed or not, and what to do next (the default).
+    Progress,
+    /// Run one exercise's tests and show the first failure's message (default: the next one).
+    Run {
+        /// An exercise, e.g. `gil`.
+        topic: Option<String>,
+    },
+    /// Show the next hint for an exercise, one step at a time.
+    Hint {
+        /// An exercise, e.g. `gil` (default: the next one).
+        topic: Option<String>,
+        /// Show hint number N instead of the next one.
+        n: Option<usize>,
+    },
+    /// Re-run the current exercise's tests whenever you save; move on when it passes.
+    Watch,
+    /// Show the reference solution of an exercise you have solved.
+    Solution {
+        topic: Option<String>,
+        /// Show it even though your exercise does not pass yet.
+        #[arg(long)]
+        anyway: bool,
+        /// Show the difference between your file and the solution.
+        #[arg(long)]
+        diff: bool,
+    },
+    /// Put an exercise's skeleton back; your version is kept in .course/backups/.
+    Reset {
+        topic: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Serve the book on http://localhost:3000 (installs the pinned mdBook first).
     Serve {
         /// Open the book in your web browser.
@@ -51,9 +87,13 @@ enum Verb {
         /// Check only this exercise (faster while writing a chapter).
         topic: Option<String>,
     },
+    /// Maintainers: keep a copy of every exercise's skeleton for `reset` and `verify`.
+    #[command(hide = true)]
+    SaveSkeletons,
 }
 
-const VERBS: &str = "serve, list, bench, verify";
+const VERBS: &str =
+    "progress, run, hint, watch, solution, reset, serve, list, bench, verify";
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -67,7 +107,22 @@ fn main() -> ExitCode {
     };
     let root = repo::root();
     let result = match cli.verb {
-        None | Some(Verb::List) => list(&root),
+        None | Some(Verb::Progress) => learner::progress(&root),
+        Some(Verb::List) => list(&root),
+        Some(Verb::Run { topic }) => match learner::run(&root, topic.as_deref()) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::FAILURE,
+            Err(e) => Err(e),
+        },
+        Some(Verb::Hint { topic, n }) => learner::hint(&root, topic.as_deref(), n),
+        Some(Verb::Watch) => learner::watch(&root),
+        Some(Verb::Solution {
+            topic,
+            anyway,
+            diff,
+        }) => learner::solution(&root, topic.as_deref(), anyway, diff),
+        Some(Verb::Reset { topic, yes }) => learner::reset(&root, &topic, yes),
+        Some(Verb::SaveSkeletons) => learner::save_skeletons(&root),
         Some(Verb::Serve { open, port }) => serve::run(&root, open, port),
         Some(Verb::Bench { topic }) => bench::run(&root, topic.as_deref()),
         Some(Verb::Verify { topic }) => match verify::run(&root, topic.as_deref()) {

@@ -4,8 +4,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The repository root, found from where this crate was compiled so that the
-/// runner works from any folder inside the repository.
+/// runner works from any folder inside the repository. `COURSE_ROOT`
+/// overrides it, which the runner's own tests use on a scratch copy.
 pub fn root() -> PathBuf {
+    if let Some(root) = std::env::var_os("COURSE_ROOT") {
+        return PathBuf::from(root);
+    }
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .ancestors()
         .nth(2)
@@ -37,6 +41,29 @@ impl Exercise {
 
     pub fn chapter(&self, root: &Path) -> PathBuf {
         root.join("src").join(format!("{}.md", self.dir))
+    }
+
+    /// The chapter's title: the first `# ` heading of its page.
+    pub fn title(&self, root: &Path) -> String {
+        fs::read_to_string(self.chapter(root))
+            .ok()
+            .and_then(|page| {
+                page.lines()
+                    .find_map(|l| l.strip_prefix("# ").map(|t| t.trim().to_owned()))
+            })
+            .unwrap_or_else(|| self.stem.replace('_', " "))
+    }
+
+    /// The untouched skeleton's `src/`, kept by the runner so that `reset`
+    /// can restore it and `verify` can check it whatever a learner changed.
+    pub fn skeleton_dir(&self, root: &Path) -> PathBuf {
+        root.join("crates/course/skeletons")
+            .join(&self.dir)
+            .join("src")
+    }
+
+    pub fn hints(&self, root: &Path) -> PathBuf {
+        root.join("src/hints").join(format!("{}.md", self.dir))
     }
 
     /// The whole-file wrong variants kept beside the solution, sorted.

@@ -133,12 +133,21 @@ fn tail(text: &str, lines: usize) -> String {
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
+/// Compiles the kept skeleton (not the learner's copy, which may hold work
+/// in progress) with the exercise's tests, and requires every test to fail.
 fn check_skeleton(root: &Path, exercise: &Exercise) -> Result<String, String> {
-    let run = build_and_test(|| {
-        let mut c = cargo(root);
-        c.args(["test", "--no-fail-fast", "-p", &exercise.package]);
-        c
-    })?;
+    let lib = exercise.skeleton_dir(root).join("lib.rs");
+    if !lib.exists() {
+        return Err(format!("no skeleton is kept at {}", lib.display()));
+    }
+    let manifest = scratch_manifest(
+        root,
+        root,
+        &exercise.exercise_dir(root),
+        &lib,
+        &format!("{}-skeleton", exercise.dir),
+    )?;
+    let run = test_scratch(root, &manifest)?;
     let tests = parse_tests(&run.output);
     let passing: Vec<&String> = tests
         .passed
@@ -229,17 +238,18 @@ fn check_variant(
                 .into(),
         );
     };
-    let manifest = scratch_manifest(root, exercise, variant)?;
-    // A target directory of their own: a variant's worker binaries must not
-    // replace the solution's (both are uplifted to the same file name).
-    let target = root.join("target").join("course").join("variants-target");
-    let run = build_and_test(|| {
-        let mut c = cargo(root);
-        c.args(["test", "--no-fail-fast", "--manifest-path"])
-            .arg(&manifest)
-            .env("CARGO_TARGET_DIR", &target);
-        c
-    })?;
+    let stem = variant
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("variant");
+    let manifest = scratch_manifest(
+        root,
+        &root.join("solutions"),
+        &exercise.solution_dir(root),
+        variant,
+        &format!("{}-{stem}", exercise.dir),
+    )?;
+    let run = test_scratch(root, &manifest)?;
     let tests = parse_tests(&run.output);
     if tests.failed.is_empty() {
         return Err(format!(
@@ -259,24 +269,24 @@ fn check_variant(
     Ok(format!("caught by {}", tests.failed.join(", ")))
 }
 
-/// Writes a one-crate workspace under `target/course/variants/` whose library
-/// is the wrong variant and whose other targets and dependencies are the
-/// solution's, with every path made absolute. Nothing is copied or changed
-/// in `solutions/`.
+/// Writes a one-crate workspace under `target/course/` whose library is
+/// `lib` and whose other targets and dependencies are those of the crate in
+/// `crate_dir` (a member of the workspace at `workspace_dir`), with every
+/// path made absolute. Nothing is copied or changed in the repository.
 fn scratch_manifest(
     root: &Path,
-    exercise: &Exercise,
-    variant: &Path,
+    workspace_dir: &Path,
+    crate_dir: &Path,
+    lib: &Path,
+    name: &str,
 ) -> Result<PathBuf, String> {
-    let solutions = root.join("solutions");
-    let crate_dir = exercise.solution_dir(root);
     let read = |path: &Path| -> Result<toml::Table, String> {
         fs::read_to_string(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?
             .parse::<toml::Table>()
             .map_err(|e| format!("{} is not valid TOML: {e}", path.display()))
     };
-    let workspace = read(&solutions.join("Cargo.toml"))?;
+    let workspace = read(&workspace_dir.join("Cargo.toml"))?;
     let mut manifest = read(&crate_dir.join("Cargo.toml"))?;
     let ws = workspace.get("workspace").and_then(|w| w.as_table());
     let inherited = |section: &str| {
@@ -288,8 +298,11 @@ fn scratch_manifest(
 
     // [package]: inherited fields take the workspace's values.
     let ws_package = inherited("package");
+    let mut discover_tests = true;
     if let Some(package) = manifest.get_mut("package").and_then(|p| p.as_table_mut())
     {
+        discover_tests =
+            package.get("autotests").and_then(|v| v.as_bool()) != Some(false);
         for (key, value) in package.iter_mut() {
             if value.get("workspace").and_then(|w| w.as_bool()) == Some(true)
                 && let Some(v) = ws_package.get(key)
@@ -320,10 +333,31 @@ fn scratch_manifest(
             }
         }
     }
-    // Targets: the variant is the library; tests and binaries keep theirs.
-    let mut lib = toml::Table::new();
-    lib.insert("path".into(), variant.display().to_string().into());
-    manifest.insert("lib".into(), lib.into());
+    // Tests cargo would have found in tests/ are listed, since the scratch
+    // crate lives elsewhere.
+    if discover_tests && !manifest.contains_key("test") {
+        let mut tests = toml::value::Array::new();
+        for (file, _) in crate::state::files(&crate_dir.join("tests")) {
+            if file.components().count() == 1
+                && file.extension().is_some_and(|x| x == "rs")
+            {
+                let mut target = toml::Table::new();
+                let stem =
+                    file.file_stem().and_then(|s| s.to_str()).unwrap_or("tests");
+                target.insert("name".into(), stem.into());
+                target.insert(
+                    "path".into(),
+                    format!("tests/{}", file.display()).into(),
+                );
+                tests.push(target.into());
+            }
+        }
+        manifest.insert("test".into(), tests.into());
+    }
+    // Targets: `lib` is the library; tests and binaries keep theirs.
+    let mut lib_table = toml::Table::new();
+    lib_table.insert("path".into(), lib.display().to_string().into());
+    manifest.insert("lib".into(), lib_table.into());
     manifest.remove("bench");
     manifest.remove("example");
     for kind in ["test", "bin"] {
@@ -341,21 +375,16 @@ fn scratch_manifest(
             }
         }
     }
-    // Its own workspace, with the solutions' build profiles.
+    // Its own workspace, with the original workspace's build profiles.
     manifest.insert("workspace".into(), toml::Table::new().into());
     if let Some(profile) = workspace.get("profile") {
         manifest.insert("profile".into(), profile.clone());
     }
 
-    let name = variant
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("variant");
     let dir = root
         .join("target")
         .join("course")
-        .join("variants")
-        .join(&exercise.dir)
+        .join("scratch")
         .join(name);
     fs::create_dir_all(&dir)
         .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -365,12 +394,49 @@ fn scratch_manifest(
         toml::to_string(&manifest).map_err(|e| e.to_string())?,
     )
     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    // The solutions' lock file, so variants build with the same versions.
-    let lock = solutions.join("Cargo.lock");
+    // The workspace's lock file, so the scratch crate builds with the same
+    // versions (and without asking the registry).
+    let lock = workspace_dir.join("Cargo.lock");
     if lock.exists() {
         fs::copy(&lock, dir.join("Cargo.lock")).map_err(|e| e.to_string())?;
     }
     Ok(path)
+}
+
+/// Runs a scratch crate's tests in the shared scratch target directory: a
+/// variant's worker binaries must not replace the solution's, which cargo
+/// would uplift to the same file name.
+fn test_scratch(root: &Path, manifest: &Path) -> Result<Outcome, String> {
+    let target = root.join("target").join("course").join("scratch-target");
+    build_and_test(|| {
+        let mut c = cargo(root);
+        c.args(["test", "--no-fail-fast", "--manifest-path"])
+            .arg(manifest)
+            .env("CARGO_TARGET_DIR", &target);
+        c
+    })
+}
+
+/// The shipped exercise still is the kept skeleton (see `save-skeletons`).
+fn check_skeleton_kept(root: &Path, exercise: &Exercise) -> Result<String, String> {
+    let kept = crate::state::files(&exercise.skeleton_dir(root));
+    if kept.is_empty() {
+        return Err(format!(
+            "no skeleton is kept for {}: run `cargo course save-skeletons` and commit \
+             crates/course/skeletons/",
+            exercise.dir
+        ));
+    }
+    if crate::state::untouched(root, exercise) {
+        Ok("exercises/ matches the kept skeleton".into())
+    } else {
+        Err(format!(
+            "exercises/{}/src differs from crates/course/skeletons/{}/src. If that is a \
+             learner's work, verify checks the course as shipped: run it on a fresh \
+             clone. If you changed the skeleton, run `cargo course save-skeletons`.",
+            exercise.dir, exercise.dir
+        ))
+    }
 }
 
 fn check_links(
@@ -473,6 +539,14 @@ fn check_book(root: &Path) -> Result<String, String> {
 }
 
 fn check_command(dir: &Path, args: &[&str], what: &str) -> Result<String, String> {
+    let tool = args[0];
+    let probe = proc::run(cargo(dir).args([tool, "--version"]), BUILD_DEADLINE)?;
+    if !probe.success() {
+        let component = if tool == "fmt" { "rustfmt" } else { tool };
+        return Err(format!(
+            "`cargo {tool}` is not installed: run `rustup component add {component}`"
+        ));
+    }
     let run = proc::run(cargo(dir).args(args), BUILD_DEADLINE)?;
     if run.success() {
         Ok(format!("clean ({:.0} s)", run.elapsed.as_secs_f64()))
@@ -583,6 +657,10 @@ pub fn run(root: &Path, only: Option<&str>) -> Result<bool, String> {
     }
     for exercise in &chosen {
         let name = &exercise.package;
+        report.add(
+            format!("skeleton kept: {name}"),
+            check_skeleton_kept(root, exercise),
+        );
         report.add(
             format!("skeleton fails: {name}"),
             check_skeleton(root, exercise),
