@@ -156,13 +156,36 @@ pub fn find<'a>(
         .collect();
     match prefixed.as_slice() {
         [one] => Ok(one),
-        _ => Err(format!(
-            "no exercise called \"{name}\"; the exercises are: {}",
-            exercises
+        _ => {
+            let closest = exercises
                 .iter()
-                .map(|e| e.package.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+                .min_by_key(|e| distance(&wanted, &normalize(&e.package)))
+                .map(|e| format!("did you mean \"{}\"? ", e.package))
+                .unwrap_or_default();
+            Err(format!(
+                "no exercise called \"{name}\"; {closest}the exercises are: {}",
+                exercises
+                    .iter()
+                    .map(|e| e.package.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        }
     }
+}
+
+/// Levenshtein distance, for suggesting the name a learner probably meant.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitute.min(previous + 1).min(row[j] + 1);
+        }
+    }
+    row[b.len()]
 }
