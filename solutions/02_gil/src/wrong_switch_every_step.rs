@@ -3,7 +3,7 @@
 //! the switch interval says so, release it around blocking work.
 //!
 //! Mistake: the GIL is released and taken again around every step, ignoring the switch interval.
-//! Expect: more often than the
+//! Expect: not after every step
 
 // The given lock, shared with the exercise rather than copied.
 #[path = "../../../exercises/02_gil/src/gil.rs"]

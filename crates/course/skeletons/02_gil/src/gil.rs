@@ -31,6 +31,7 @@ struct State {
     held_since: Instant,
     last_holder: Option<ThreadId>,
     handovers: u64,
+    early_releases: u64,
 }
 
 /// Proof that the current thread holds the GIL; dropping it releases the GIL.
@@ -53,6 +54,7 @@ impl Gil {
                 held_since: Instant::now(),
                 last_holder: None,
                 handovers: 0,
+                early_releases: 0,
             }),
             turn: Condvar::new(),
             switch_interval,
@@ -120,8 +122,19 @@ impl Gil {
         self.state().handovers
     }
 
+    /// How many times a holder let the GIL go while another thread was
+    /// waiting for it, before holding it a whole switch interval. A thread
+    /// that hands over only when asked does this at most once: when it
+    /// finishes.
+    pub fn early_releases(&self) -> u64 {
+        self.state().early_releases
+    }
+
     fn release(&self) {
         let mut state = self.state();
+        if state.waiting > 0 && state.held_since.elapsed() < self.switch_interval {
+            state.early_releases += 1;
+        }
         state.holder = None;
         state.now_serving += 1;
         // Every waiter checks whether its ticket is up; only one's is.
