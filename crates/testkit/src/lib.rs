@@ -13,7 +13,7 @@
 //!   proves an upper bound ("never more than 4 at once");
 //! - [`ThreadLog`] records which threads ran the work, which proves reuse
 //!   ("100 tasks ran on exactly 4 threads");
-//! - [`bench`] reports benchmark figures in the format `cargo course bench`
+//! - [`mod@bench`] reports benchmark figures in the format `cargo course bench`
 //!   turns into tables;
 //! - `http` (feature `http`) is a loopback fixture server in the spirit of
 //!   httpbin for the I/O chapters.
