@@ -615,8 +615,13 @@ pub fn watch(root: &Path) -> Result<(), String> {
 
 /// `cargo course save-skeletons` (maintainers): keep a copy of every
 /// exercise's `src/` as shipped, for `reset` and for `verify`.
-pub fn save_skeletons(root: &Path) -> Result<(), String> {
-    for exercise in repo::exercises(root)? {
+pub fn save_skeletons(root: &Path, topic: Option<&str>) -> Result<(), String> {
+    let all = repo::exercises(root)?;
+    let chosen: Vec<Exercise> = match topic {
+        Some(name) => vec![repo::find(&all, name)?.clone()],
+        None => all,
+    };
+    for exercise in chosen {
         let target = exercise.skeleton_dir(root);
         if target.exists() {
             fs::remove_dir_all(&target)

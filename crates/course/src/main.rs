@@ -89,7 +89,10 @@ enum Verb {
     },
     /// Maintainers: keep a copy of every exercise's skeleton for `reset` and `verify`.
     #[command(hide = true)]
-    SaveSkeletons,
+    SaveSkeletons {
+        /// Only this exercise.
+        topic: Option<String>,
+    },
 }
 
 const VERBS: &str =
@@ -122,7 +125,9 @@ fn main() -> ExitCode {
             diff,
         }) => learner::solution(&root, topic.as_deref(), anyway, diff),
         Some(Verb::Reset { topic, yes }) => learner::reset(&root, &topic, yes),
-        Some(Verb::SaveSkeletons) => learner::save_skeletons(&root),
+        Some(Verb::SaveSkeletons { topic }) => {
+            learner::save_skeletons(&root, topic.as_deref())
+        }
         Some(Verb::Serve { open, port }) => serve::run(&root, open, port),
         Some(Verb::Bench { topic }) => bench::run(&root, topic.as_deref()),
         Some(Verb::Verify { topic }) => match verify::run(&root, topic.as_deref()) {

@@ -422,9 +422,9 @@ fn check_skeleton_kept(root: &Path, exercise: &Exercise) -> Result<String, Strin
     let kept = crate::state::files(&exercise.skeleton_dir(root));
     if kept.is_empty() {
         return Err(format!(
-            "no skeleton is kept for {}: run `cargo course save-skeletons` and commit \
+            "no skeleton is kept for {}: run `cargo course save-skeletons {}` and commit \
              crates/course/skeletons/",
-            exercise.dir
+            exercise.dir, exercise.package
         ));
     }
     if crate::state::untouched(root, exercise) {
@@ -433,8 +433,8 @@ fn check_skeleton_kept(root: &Path, exercise: &Exercise) -> Result<String, Strin
         Err(format!(
             "exercises/{}/src differs from crates/course/skeletons/{}/src. If that is a \
              learner's work, verify checks the course as shipped: run it on a fresh \
-             clone. If you changed the skeleton, run `cargo course save-skeletons`.",
-            exercise.dir, exercise.dir
+             clone. If you changed the skeleton, run `cargo course save-skeletons {}`.",
+            exercise.dir, exercise.dir, exercise.package
         ))
     }
 }
