@@ -11,6 +11,7 @@ use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod browser;
 mod learner;
 mod proc;
 mod repo;
@@ -86,6 +87,9 @@ enum Verb {
     Verify {
         /// Check only this exercise (faster while writing a chapter).
         topic: Option<String>,
+        /// Check only the book: links, the build, and the pages in a browser.
+        #[arg(long, conflicts_with = "topic")]
+        book: bool,
     },
     /// Maintainers: keep a copy of every exercise's skeleton for `reset` and `verify`.
     #[command(hide = true)]
@@ -130,11 +134,13 @@ fn main() -> ExitCode {
         }
         Some(Verb::Serve { open, port }) => serve::run(&root, open, port),
         Some(Verb::Bench { topic }) => bench::run(&root, topic.as_deref()),
-        Some(Verb::Verify { topic }) => match verify::run(&root, topic.as_deref()) {
-            Ok(true) => Ok(()),
-            Ok(false) => return ExitCode::FAILURE,
-            Err(e) => Err(e),
-        },
+        Some(Verb::Verify { topic, book }) => {
+            match verify::run(&root, topic.as_deref(), book) {
+                Ok(true) => Ok(()),
+                Ok(false) => return ExitCode::FAILURE,
+                Err(e) => Err(e),
+            }
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

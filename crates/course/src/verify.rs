@@ -28,6 +28,7 @@ const RUN_DEADLINE: Duration = Duration::from_secs(60);
 struct Row {
     check: String,
     passed: bool,
+    skipped: bool,
     detail: String,
 }
 
@@ -36,6 +37,18 @@ struct Report {
 }
 
 impl Report {
+    /// A check that could not run here: neither a pass nor a failure.
+    fn skip(&mut self, check: impl Into<String>, why: String) {
+        let check = check.into();
+        eprintln!("skip {check:<40} {why}");
+        self.rows.push(Row {
+            check,
+            passed: true,
+            skipped: true,
+            detail: why,
+        });
+    }
+
     fn add(&mut self, check: impl Into<String>, result: Result<String, String>) {
         let (passed, detail) = match result {
             Ok(detail) => (true, detail),
@@ -44,6 +57,7 @@ impl Report {
         let row = Row {
             check: check.into(),
             passed,
+            skipped: false,
             detail,
         };
         let first_line = row.detail.lines().next().unwrap_or("");
@@ -512,9 +526,13 @@ fn check_links(
     }
 }
 
+fn book_dir(root: &Path) -> PathBuf {
+    root.join("target").join("course").join("book")
+}
+
 fn check_book(root: &Path) -> Result<String, String> {
     tools::ensure(root)?;
-    let out = root.join("target").join("course").join("book");
+    let out = book_dir(root);
     let mut command = Command::new(tools::bin(root, "mdbook"));
     command
         .current_dir(root)
@@ -610,32 +628,44 @@ fn check_tool_tests(root: &Path) -> Result<String, String> {
 
 /// Runs every check (or only those of one exercise) and prints the verdict.
 /// Returns whether everything passed.
-pub fn run(root: &Path, only: Option<&str>) -> Result<bool, String> {
+pub fn run(
+    root: &Path,
+    only: Option<&str>,
+    book_only: bool,
+) -> Result<bool, String> {
     let all = repo::exercises(root)?;
     let chosen: Vec<Exercise> = match only {
         Some(name) => vec![repo::find(&all, name)?.clone()],
+        None if book_only => Vec::new(),
         None => all.clone(),
     };
     let mut report = Report { rows: Vec::new() };
     let solutions = root.join("solutions");
+    let everything = only.is_none() && !book_only;
 
-    report.add(
-        "format: exercises and tools",
-        check_command(root, &["fmt", "--all", "--check"], "run `cargo fmt --all`"),
-    );
-    report.add(
-        "format: solutions",
-        check_command(
-            &solutions,
-            &["fmt", "--all", "--check"],
-            "run `cargo fmt --all` in solutions/",
-        ),
-    );
-    report.add(
-        "format: wrong variants",
-        check_variant_format(root, &chosen),
-    );
-    if only.is_none() {
+    if !book_only {
+        report.add(
+            "format: exercises and tools",
+            check_command(
+                root,
+                &["fmt", "--all", "--check"],
+                "run `cargo fmt --all`",
+            ),
+        );
+        report.add(
+            "format: solutions",
+            check_command(
+                &solutions,
+                &["fmt", "--all", "--check"],
+                "run `cargo fmt --all` in solutions/",
+            ),
+        );
+        report.add(
+            "format: wrong variants",
+            check_variant_format(root, &chosen),
+        );
+    }
+    if everything {
         let clippy = [
             "clippy",
             "--workspace",
@@ -693,13 +723,28 @@ pub fn run(root: &Path, only: Option<&str>) -> Result<bool, String> {
     }
     report.add(
         "links: chapters and exercises",
-        check_links(root, &chosen, only.is_none()),
+        check_links(root, if book_only { &all } else { &chosen }, only.is_none()),
     );
     if only.is_none() {
-        report.add("book: mdbook build", check_book(root));
+        let built = check_book(root);
+        let built_ok = built.is_ok();
+        report.add("book: mdbook build", built);
+        if built_ok {
+            match crate::browser::check(root, &book_dir(root), &all) {
+                Err(e) if e == "SKIPPED" => report.skip(
+                    "book: in a browser",
+                    "Chromium is not installed, so the pages were not checked in a \
+                     browser; install it to enable this check (Debian and Ubuntu: \
+                     `apt-get install chromium`)"
+                        .into(),
+                ),
+                result => report.add("book: in a browser", result),
+            }
+        }
     }
 
     let failed: Vec<&Row> = report.rows.iter().filter(|r| !r.passed).collect();
+    let skipped = report.rows.iter().filter(|r| r.skipped).count();
     if !failed.is_empty() {
         println!("\nWhat failed:");
         for row in &failed {
@@ -711,13 +756,26 @@ pub fn run(root: &Path, only: Option<&str>) -> Result<bool, String> {
     for row in &report.rows {
         println!(
             "{:<6} {:<44} {}",
-            if row.passed { "pass" } else { "FAIL" },
+            if row.skipped {
+                "skip"
+            } else if row.passed {
+                "pass"
+            } else {
+                "FAIL"
+            },
             row.check,
             row.detail.lines().next().unwrap_or("")
         );
     }
-    let passed = report.rows.len() - failed.len();
-    println!("\n{passed} passed, {} failed", failed.len());
+    let passed = report.rows.len() - failed.len() - skipped;
+    if skipped > 0 {
+        println!(
+            "\n{passed} passed, {} failed, {skipped} skipped",
+            failed.len()
+        );
+    } else {
+        println!("\n{passed} passed, {} failed", failed.len());
+    }
     Ok(failed.is_empty())
 }
 
