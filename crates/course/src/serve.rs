@@ -6,7 +6,7 @@ use std::process::Command;
 use crate::tools;
 
 pub fn run(root: &Path, open: bool, port: u16) -> Result<(), String> {
-    tools::ensure(root)?;
+    tools::ensure(root, &tools::BOOK)?;
     let mut command = Command::new(tools::bin(root, "mdbook"));
     command
         .current_dir(root)

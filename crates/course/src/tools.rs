@@ -9,11 +9,16 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// (crate, version, binary) of each pinned tool.
-pub const PINNED: [(&str, &str, &str); 2] = [
+/// (crate, version, binary) of each pinned tool the book needs.
+pub const BOOK: [(&str, &str, &str); 2] = [
     ("mdbook", "0.4.51", "mdbook"),
     ("mdbook-admonish", "1.20.0", "mdbook-admonish"),
 ];
+
+/// The link checker `verify` adds; serving the book does not need it.
+/// 0.7.7 is the release that works with mdBook 0.4.
+pub const LINKCHECK: [(&str, &str, &str); 1] =
+    [("mdbook-linkcheck", "0.7.7", "mdbook-linkcheck")];
 
 pub fn dir(root: &Path) -> PathBuf {
     root.join(".tools")
@@ -43,8 +48,8 @@ fn installed_version(root: &Path, binary: &str) -> Option<String> {
 
 /// Installs whichever pinned tool is missing or at another version, saying
 /// what it does and why. Returns an error a learner can act on.
-pub fn ensure(root: &Path) -> Result<(), String> {
-    for (krate, version, binary) in PINNED {
+pub fn ensure(root: &Path, tools: &[(&str, &str, &str)]) -> Result<(), String> {
+    for &(krate, version, binary) in tools {
         let found = installed_version(root, binary);
         if found.as_deref().is_some_and(|v| {
             v.trim_start_matches(binary).trim().trim_start_matches('v') == version

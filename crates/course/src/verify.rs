@@ -531,7 +531,7 @@ fn book_dir(root: &Path) -> PathBuf {
 }
 
 fn check_book(root: &Path) -> Result<String, String> {
-    tools::ensure(root)?;
+    tools::ensure(root, &tools::BOOK)?;
     let out = book_dir(root);
     let mut command = Command::new(tools::bin(root, "mdbook"));
     command
@@ -554,6 +554,91 @@ fn check_book(root: &Path) -> Result<String, String> {
         return Err(format!("mdbook build warned:\n{}", warnings.join("\n")));
     }
     Ok("builds with the pinned mdBook and mdbook-admonish, no warnings".into())
+}
+
+/// Links between chapters and files, with mdbook-linkcheck (which points at
+/// the source line), then heading anchors in the built pages, which it does
+/// not check.
+fn check_links_in_book(root: &Path) -> Result<String, String> {
+    tools::ensure(root, &tools::LINKCHECK)?;
+    let mut command = Command::new(tools::bin(root, "mdbook-linkcheck"));
+    command
+        .current_dir(root)
+        .args(["--standalone", "--colour", "never", "."]);
+    let run = proc::run(&mut command, Duration::from_secs(120))?;
+    if !run.success() {
+        return Err(format!("broken links:\n{}", tail(&run.output, 30)));
+    }
+    let book = book_dir(root);
+    let mut broken = Vec::new();
+    let mut checked = 0;
+    let pages = crate::state::files(&book);
+    for (page, bytes) in &pages {
+        if page.extension().is_none_or(|x| x != "html")
+            || page.starts_with("print.html")
+        {
+            continue;
+        }
+        let html = String::from_utf8_lossy(bytes);
+        for href in html
+            .split("href=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+        {
+            if href.contains("://")
+                || href.starts_with("//")
+                || href.starts_with("mailto:")
+            {
+                continue;
+            }
+            let (file, anchor) = href.split_once('#').unwrap_or((href, ""));
+            let mut target = if file.is_empty() {
+                page.clone()
+            } else if let Some(from_root) = file.strip_prefix('/') {
+                lexical(Path::new(from_root))
+            } else {
+                lexical(&page.parent().unwrap_or(Path::new("")).join(file))
+            };
+            if file.ends_with('/') || target.as_os_str().is_empty() {
+                target.push("index.html");
+            }
+            checked += 1;
+            let Some((_, target_bytes)) = pages.iter().find(|(p, _)| *p == target)
+            else {
+                broken.push(format!("{}: {href} does not exist", page.display()));
+                continue;
+            };
+            if !anchor.is_empty()
+                && !String::from_utf8_lossy(target_bytes)
+                    .contains(&format!("id=\"{anchor}\""))
+            {
+                broken.push(format!(
+                    "{}: {href} has no heading #{anchor}",
+                    page.display()
+                ));
+            }
+        }
+    }
+    if broken.is_empty() {
+        Ok(format!("{checked} links and anchors resolve"))
+    } else {
+        Err(broken.join("\n"))
+    }
+}
+
+/// `a/./b/../c` as `a/c`, without asking the file system.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn check_command(dir: &Path, args: &[&str], what: &str) -> Result<String, String> {
@@ -730,6 +815,7 @@ pub fn run(
         let built_ok = built.is_ok();
         report.add("book: mdbook build", built);
         if built_ok {
+            report.add("book: links and anchors", check_links_in_book(root));
             match crate::browser::check(root, &book_dir(root), &all) {
                 Err(e) if e == "SKIPPED" => report.skip(
                     "book: in a browser",
