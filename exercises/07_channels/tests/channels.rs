@@ -1,0 +1,424 @@
+//! The spec for chapter 7. Run with `cargo test -p channels`.
+
+use std::any::Any;
+use std::fs;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering::SeqCst;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use channels::{as_completed, fan_in, pipeline};
+use testkit::{DEADLINE, Rendezvous, ThreadLog, eventually, watchdog};
+
+/// How long a test waits for tasks that must be in flight together.
+const MEETING: Duration = Duration::from_secs(3);
+
+const FAN_IN_STUCK: &str = "fan_in never returned, although every producer had \
+    finished: the collector's loop ends only when every Sender is gone, and a \
+    Sender is still alive. Is the original `tx` you cloned for the producers \
+    still in scope? drop(tx) before collecting.";
+
+const AS_COMPLETED_STUCK: &str = "iterating over the Receiver from as_completed \
+    never ended: it ends only when every Sender is gone. Give each task's thread \
+    its own clone of the Sender and let the original go out of scope when \
+    as_completed returns.";
+
+const PIPELINE_STUCK: &str = "pipeline never finished: the Receiver's loop ends \
+    only when the producer's Sender is gone (move it into the producer thread), \
+    and a producer blocked on a full sync_channel can only finish if you consume \
+    before you join it.";
+
+/// Producers that each send `count` numbers: producer `p` sends
+/// `p * 1000 + i` for `i` in `0..count`, in that order.
+fn numbered_producers(
+    producers: u32,
+    count: u32,
+) -> Vec<impl FnOnce(Sender<u32>) + Send + 'static> {
+    (0..producers)
+        .map(move |p| {
+            move |tx: Sender<u32>| {
+                for i in 0..count {
+                    tx.send(p * 1000 + i).expect(
+                        "fan_in dropped its Receiver while a producer was still \
+                         sending: keep receiving until every Sender is gone",
+                    );
+                }
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn fan_in_returns_every_item_once() {
+    let items = watchdog(DEADLINE, FAN_IN_STUCK, || {
+        fan_in(numbered_producers(4, 250))
+    });
+    let mut sorted = items.clone();
+    sorted.sort_unstable();
+    let expected: Vec<u32> = (0..4)
+        .flat_map(|p| (0..250).map(move |i| p * 1000 + i))
+        .collect();
+    assert_eq!(
+        sorted.len(),
+        expected.len(),
+        "4 producers sent 250 items each, and fan_in returned {} items: collect \
+         everything the Receiver yields, from every producer",
+        sorted.len()
+    );
+    assert!(
+        sorted == expected,
+        "fan_in returned 1000 items, but not each of the 1000 sent exactly once: \
+         collect from the one Receiver all producers share"
+    );
+    for p in 0..4 {
+        let from_p: Vec<u32> =
+            items.iter().copied().filter(|x| x / 1000 == p).collect();
+        let sent: Vec<u32> = (0..250).map(|i| p * 1000 + i).collect();
+        assert!(
+            from_p == sent,
+            "producer {p}'s items came back out of the order it sent them in: \
+             return them in the order the Receiver yields them, without sorting \
+             or regrouping"
+        );
+    }
+}
+
+#[test]
+fn fan_in_ends_when_the_producers_send_nothing() {
+    let none = watchdog(DEADLINE, FAN_IN_STUCK, || fan_in(numbered_producers(3, 0)));
+    assert!(
+        none.is_empty(),
+        "three producers sent nothing, yet fan_in returned {none:?}"
+    );
+    let no_producers =
+        watchdog(DEADLINE, FAN_IN_STUCK, || fan_in(numbered_producers(0, 10)));
+    assert!(
+        no_producers.is_empty(),
+        "with no producers at all, fan_in returned {no_producers:?}"
+    );
+}
+
+/// Every producer arrives at a rendezvous that opens only when all four are
+/// in flight at the same moment: a fan_in that runs them one at a time fails
+/// here with the rendezvous's message, whatever the machine's speed.
+#[test]
+fn fan_in_runs_every_producer_at_the_same_time() {
+    let meeting = Arc::new(Rendezvous::with_deadline(
+        4,
+        MEETING,
+        "fan_in must start every producer before it waits for any of them: is it \
+         joining each producer's thread right after spawning it, or calling the \
+         producers one after another?",
+    ));
+    let producers: Vec<_> = (0..4u32)
+        .map(|p| {
+            let meeting = Arc::clone(&meeting);
+            move |tx: Sender<u32>| {
+                meeting.arrive();
+                tx.send(p).expect("fan_in dropped its Receiver too early");
+            }
+        })
+        .collect();
+    let mut items = watchdog(DEADLINE, FAN_IN_STUCK, || fan_in(producers));
+    items.sort_unstable();
+    assert_eq!(
+        items,
+        [0, 1, 2, 3],
+        "four producers sent one item each while all four were running at once"
+    );
+}
+
+type Producer = Box<dyn FnOnce(Sender<&'static str>) + Send>;
+
+/// Two producers take turns through a handshake, so their items arrive in a
+/// known order: a1, then b1, then a2. Collecting producer by producer (all of
+/// a's items, then b's) would return a1, a2, b1.
+#[test]
+fn fan_in_keeps_the_order_items_arrived_in() {
+    let (a_done, b_may_send) = mpsc::channel::<()>();
+    let (b_done, a_may_send) = mpsc::channel::<()>();
+    let a: Producer = Box::new(move |tx| {
+        tx.send("a1")
+            .expect("fan_in dropped its Receiver too early");
+        a_done.send(()).expect("producer b is gone");
+        a_may_send.recv_timeout(MEETING).expect(
+            "producer a waited for producer b in vain: fan_in must run every \
+             producer at the same time, not one after another",
+        );
+        tx.send("a2")
+            .expect("fan_in dropped its Receiver too early");
+    });
+    let b: Producer = Box::new(move |tx| {
+        b_may_send.recv_timeout(MEETING).expect(
+            "producer b waited for producer a in vain: fan_in must run every \
+             producer at the same time, not one after another",
+        );
+        tx.send("b1")
+            .expect("fan_in dropped its Receiver too early");
+        b_done.send(()).expect("producer a is gone");
+    });
+    let items = watchdog(DEADLINE, FAN_IN_STUCK, || fan_in(vec![a, b]));
+    assert_eq!(
+        items,
+        ["a1", "b1", "a2"],
+        "the items arrived as a1, b1, a2 (the producers took turns): fan_in must \
+         return them in arrival order, from one channel shared by all producers, \
+         not producer by producer"
+    );
+}
+
+#[test]
+fn a_panicking_producer_makes_fan_in_panic() {
+    let finished = Arc::new(AtomicUsize::new(0));
+    let producers: Vec<_> = (0..3u32)
+        .map(|p| {
+            let finished = Arc::clone(&finished);
+            move |tx: Sender<u32>| {
+                if p == 1 {
+                    panic!(
+                        "producer 1 fails on purpose: this panic is part of the test"
+                    );
+                }
+                tx.send(p).expect("fan_in dropped its Receiver too early");
+                finished.fetch_add(1, SeqCst);
+            }
+        })
+        .collect();
+    let outcome: Result<Vec<u32>, Box<dyn Any + Send>> =
+        watchdog(DEADLINE, FAN_IN_STUCK, || {
+            panic::catch_unwind(AssertUnwindSafe(|| fan_in(producers)))
+        });
+    let finished = finished.load(SeqCst);
+    assert_eq!(
+        finished, 2,
+        "only {finished} of the 2 producers that do not panic ran to the end: \
+         fan_in must run every producer, and collect until all have finished"
+    );
+    if let Ok(items) = outcome {
+        panic!(
+            "fan_in returned {items:?} as if nothing had happened, but producer 1 \
+             panicked: keep the JoinHandles, join them after collecting and pass a \
+             panic on (std::panic::resume_unwind), or use thread::scope, which \
+             does that for you"
+        );
+    }
+}
+
+type Task = Box<dyn FnOnce() -> &'static str + Send>;
+
+/// The slow task waits until the test has received the fast task's result,
+/// so a Receiver that yields results in the order the tasks were given
+/// cannot pass. If the slow task waits in vain (because `as_completed` only
+/// returned after every task had finished), it gives up after a while and
+/// says so.
+#[test]
+fn as_completed_hands_over_a_fast_result_before_a_slow_one() {
+    let (open_gate, gate) = mpsc::channel::<()>();
+    let waited_in_vain = Arc::new(AtomicBool::new(false));
+    let slow: Task = {
+        let waited_in_vain = Arc::clone(&waited_in_vain);
+        Box::new(move || {
+            if gate.recv_timeout(MEETING).is_err() {
+                waited_in_vain.store(true, SeqCst);
+            }
+            "slow"
+        })
+    };
+    let fast: Task = Box::new(|| "fast");
+    let (first, rest) = watchdog(DEADLINE, AS_COMPLETED_STUCK, move || {
+        let results = as_completed(vec![slow, fast]);
+        let first = results.recv().expect(
+            "the Receiver from as_completed closed before yielding any result: \
+             each task's thread must send its result through a clone of the Sender",
+        );
+        // The slow task may be gone already; then there is nobody to tell.
+        let _ = open_gate.send(());
+        let rest: Vec<&str> = results.iter().collect();
+        (first, rest)
+    });
+    assert_eq!(
+        first, "fast",
+        "the first result from as_completed was the slow task's, but the fast task \
+         finished long before: each task should send its own result the moment it \
+         finishes, not be joined in the order the tasks were given"
+    );
+    assert!(
+        !waited_in_vain.load(SeqCst),
+        "the slow task waited {MEETING:?} for the caller to see the fast task's \
+         result, in vain: as_completed must return the Receiver at once, while the \
+         tasks run, instead of waiting for them to finish"
+    );
+    assert_eq!(
+        rest,
+        ["slow"],
+        "after the fast result, as_completed must yield the slow one and then end"
+    );
+}
+
+#[test]
+fn as_completed_runs_every_task_at_once_and_yields_each_result_once() {
+    let meeting = Arc::new(Rendezvous::with_deadline(
+        5,
+        MEETING,
+        "as_completed must start every task on a thread of its own before any \
+         finishes: are the tasks run one after another?",
+    ));
+    let log = Arc::new(ThreadLog::new());
+    let tasks: Vec<_> = (0..5u32)
+        .map(|t| {
+            let (meeting, log) = (Arc::clone(&meeting), Arc::clone(&log));
+            move || {
+                log.record();
+                meeting.arrive();
+                t
+            }
+        })
+        .collect();
+    let mut results = watchdog(DEADLINE, AS_COMPLETED_STUCK, || {
+        as_completed(tasks).iter().collect::<Vec<u32>>()
+    });
+    results.sort_unstable();
+    assert_eq!(
+        results,
+        [0, 1, 2, 3, 4],
+        "as_completed must yield each of the 5 tasks' results exactly once, then end"
+    );
+    assert_eq!(
+        log.threads().len(),
+        5,
+        "the 5 tasks ran on {} threads: start one thread per task",
+        log.threads().len()
+    );
+}
+
+#[test]
+fn pipeline_returns_every_item_in_order() {
+    for bound in [0, 1, 4] {
+        let out = watchdog(DEADLINE, PIPELINE_STUCK, move || {
+            pipeline(0..500u32, bound, |x| x * 3)
+        });
+        let expected: Vec<u32> = (0..500).map(|x| x * 3).collect();
+        assert!(
+            out == expected,
+            "pipeline(0..500, bound {bound}, |x| x * 3) returned {} results, not \
+             500 in the source's order: consume every item the Receiver yields, in \
+             the order it yields them",
+            out.len()
+        );
+    }
+}
+
+#[test]
+fn pipeline_reads_the_source_on_a_thread_of_its_own() {
+    let log = Arc::new(ThreadLog::new());
+    let source = {
+        let log = Arc::clone(&log);
+        (0..50u32).inspect(move |_| log.record())
+    };
+    let (read_here, consumed) = watchdog(DEADLINE, PIPELINE_STUCK, move || {
+        let consumed = pipeline(source, 2, |x| x).len();
+        (log.includes_current(), consumed)
+    });
+    assert_eq!(
+        consumed, 50,
+        "pipeline must consume all 50 items of the source"
+    );
+    assert!(
+        !read_here,
+        "the source was read on the consumer's thread, so producing and consuming \
+         took turns instead of overlapping: move the source into a producer thread \
+         and send its items through the channel"
+    );
+}
+
+/// The producer counts the items it made; the consumer counts the items it
+/// took. With a channel of `BOUND` slots, the producer can be at most
+/// `BOUND + 1` ahead: `BOUND` items queued and one in its hand, waiting to be
+/// sent. On the first item, the consumer waits until the producer thread has
+/// stopped running (it is blocked on the full channel, or it has finished), so
+/// a producer without backpressure has all the time it needs to run ahead.
+#[test]
+fn the_producer_never_runs_more_than_the_bound_ahead() {
+    const BOUND: usize = 3;
+    let produced = Arc::new(AtomicUsize::new(0));
+    let producer_stat = Arc::new(Mutex::new(None::<PathBuf>));
+    let source = {
+        let (produced, producer_stat) =
+            (Arc::clone(&produced), Arc::clone(&producer_stat));
+        (0..60usize).inspect(move |&i| {
+            if i == 0 {
+                *producer_stat.lock().expect("no other thread panics here") =
+                    this_threads_stat();
+            }
+            produced.fetch_add(1, SeqCst);
+        })
+    };
+    let worst = watchdog(DEADLINE, PIPELINE_STUCK, move || {
+        let mut taken = 0;
+        let mut worst = 0;
+        pipeline(source, BOUND, |item| {
+            taken += 1;
+            if taken == 1 {
+                let stat =
+                    producer_stat.lock().expect("no other thread panics here");
+                wait_until_stopped(stat.as_deref(), Duration::from_secs(2));
+            }
+            let made = produced.load(SeqCst);
+            let ahead = made - taken;
+            assert!(
+                ahead <= BOUND + 1,
+                "when the consumer took item number {taken}, the producer had \
+                 already made {made}: it ran {ahead} ahead with a bound of {BOUND}. \
+                 There is no backpressure: send() on an mpsc::channel() never \
+                 waits. Use mpsc::sync_channel(bound), whose send() waits while \
+                 `bound` items are queued."
+            );
+            worst = worst.max(ahead);
+            item
+        });
+        worst
+    });
+    assert!(
+        worst >= 1,
+        "the producer was never ahead of the consumer: run it on its own thread"
+    );
+}
+
+/// The `stat` file of the calling thread in `/proc` (Linux); `None` elsewhere.
+fn this_threads_stat() -> Option<PathBuf> {
+    let task = fs::read_link("/proc/thread-self").ok()?; // "<pid>/task/<tid>"
+    Some(Path::new("/proc").join(task).join("stat"))
+}
+
+/// Waits until the thread whose `stat` file this is has stopped running: it
+/// is asleep in the kernel (blocked on a full channel, say), seen so twice in
+/// a row, or it has ended. Gives up quietly after `deadline`. Without
+/// `/proc`, it can only give the thread a fixed 300 ms to run.
+fn wait_until_stopped(stat: Option<&Path>, deadline: Duration) {
+    let Some(stat) = stat else {
+        thread::sleep(Duration::from_millis(300));
+        return;
+    };
+    let mut asleep = 0;
+    eventually(deadline, || {
+        match thread_state(stat) {
+            Some('S') => asleep += 1,
+            Some('Z' | 'X') | None => return true, // ending, or ended
+            Some(_) => asleep = 0,
+        }
+        asleep >= 2
+    });
+}
+
+/// The state `/proc` shows for a thread: `R` running or runnable, `S`
+/// asleep; `None` once the thread has ended.
+fn thread_state(stat: &Path) -> Option<char> {
+    let text = fs::read_to_string(stat).ok()?;
+    // The state is the first field after the command name in parentheses.
+    let (_, rest) = text.rsplit_once(')')?;
+    rest.trim_start().chars().next()
+}

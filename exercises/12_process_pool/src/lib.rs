@@ -1,0 +1,378 @@
+//! Chapter 12, [A process pool](../../../src/12_process_pool.md): N
+//! long-lived worker processes, fed jobs as JSON lines through their pipes,
+//! replaced when they crash.
+//!
+//! A pool that starts a process per job, or runs one job at a time, gives
+//! the same answers; the tests check the pids that served the jobs and make
+//! the workers meet, so it cannot pass. They also read `/proc` to find
+//! workers left behind after a shutdown, and send far more data than a pipe
+//! holds. The worker's side (`serve`, the messages, `Worker::spawn`) is
+//! given; the pool's side is yours.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs;
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{
+    self, Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio,
+};
+use std::sync::Mutex;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+// ---------------------------------------------------------------------------
+// The messages: what travels through the pipes, one JSON object per line.
+// ---------------------------------------------------------------------------
+
+/// Structured data, to show that more than numbers survive the trip.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub name: String,
+    pub values: Vec<f64>,
+    pub tags: BTreeMap<String, String>,
+    pub parent: Option<Box<Record>>,
+}
+
+/// A task for a worker. It is data, not code: a process cannot receive a
+/// closure, so the worker program knows every kind of task by name, as a
+/// Python worker finds a pickled function by its module and name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Task {
+    /// Answers `Number(n * n)`.
+    Square(u64),
+    /// Answers `Pid` with the worker's process id.
+    Pid,
+    /// Answers the record unchanged.
+    Echo(Record),
+    /// Fails with this message; the worker lives on.
+    Fail(String),
+    /// Creates `dir/<pid>` and waits until `parties` files are there: it
+    /// answers its pid if that many workers were busy at the same moment, and
+    /// fails after [`WORKER_PATIENCE`] otherwise.
+    Meet { dir: PathBuf, parties: usize },
+    /// Waits until the file exists, then answers its pid; fails after
+    /// [`WORKER_PATIENCE`].
+    WaitFor(PathBuf),
+    /// Creates the file and answers `Done`.
+    Touch(PathBuf),
+    /// Aborts the worker process in the middle of the job.
+    Crash,
+    /// Answers its pid, but from then on ignores the end of its input: this
+    /// worker never exits by itself.
+    Stubborn,
+}
+
+/// What a task produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Output {
+    Number(u64),
+    Pid(u32),
+    Echo(Record),
+    Done,
+}
+
+/// One line from the pool to a worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub id: u64,
+    pub task: Task,
+}
+
+/// One line from a worker to the pool: the answer to the request with the
+/// same `id`. A task that fails is still answered, with `Err(message)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Response {
+    pub id: u64,
+    pub output: Result<Output, String>,
+}
+
+/// How long `Meet` and `WaitFor` wait inside a worker before they give up.
+pub const WORKER_PATIENCE: Duration = Duration::from_secs(3);
+
+// ---------------------------------------------------------------------------
+// The worker's side, given: the `pool-worker` binary calls `serve`.
+// ---------------------------------------------------------------------------
+
+/// The worker's loop: read a request line, run the task, write the response
+/// line, flush, until the input ends.
+pub fn serve(input: impl BufRead, mut output: impl Write) -> io::Result<()> {
+    let mut stubborn = false;
+    for line in input.lines() {
+        let request: Request = serde_json::from_str(&line?)?;
+        stubborn |= request.task == Task::Stubborn;
+        let response = Response {
+            id: request.id,
+            output: run(request.task),
+        };
+        serde_json::to_writer(&mut output, &response)?;
+        output.write_all(b"\n")?;
+        // Without the flush the answer could sit in a buffer, and the pool
+        // would wait for it for ever.
+        output.flush()?;
+    }
+    if stubborn {
+        loop {
+            thread::sleep(Duration::from_secs(1));
+        }
+    }
+    Ok(())
+}
+
+/// Runs one task. Private: only a worker process runs tasks.
+fn run(task: Task) -> Result<Output, String> {
+    match task {
+        Task::Square(n) => n
+            .checked_mul(n)
+            .map(Output::Number)
+            .ok_or_else(|| format!("{n} squared does not fit in a u64")),
+        Task::Pid | Task::Stubborn => Ok(Output::Pid(process::id())),
+        Task::Echo(record) => Ok(Output::Echo(record)),
+        Task::Fail(message) => Err(message),
+        Task::Meet { dir, parties } => {
+            let mark = dir.join(process::id().to_string());
+            fs::write(&mark, b"").map_err(|e| format!("{}: {e}", mark.display()))?;
+            let count = || fs::read_dir(&dir).map_or(0, |entries| entries.count());
+            if wait_until(|| count() >= parties) {
+                Ok(Output::Pid(process::id()))
+            } else {
+                Err(format!(
+                    "only {} of {parties} workers were busy at the same moment \
+                     (waited {WORKER_PATIENCE:?})",
+                    count()
+                ))
+            }
+        }
+        Task::WaitFor(path) => {
+            if wait_until(|| path.exists()) {
+                Ok(Output::Pid(process::id()))
+            } else {
+                Err(format!(
+                    "{} never appeared (waited {WORKER_PATIENCE:?})",
+                    path.display()
+                ))
+            }
+        }
+        Task::Touch(path) => fs::write(&path, b"")
+            .map(|()| Output::Done)
+            .map_err(|e| format!("{}: {e}", path.display())),
+        Task::Crash => process::abort(),
+    }
+}
+
+fn wait_until(mut condition: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while !condition() {
+        if start.elapsed() >= WORKER_PATIENCE {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(2));
+    }
+    true
+}
+
+// ---------------------------------------------------------------------------
+// The pool's side.
+// ---------------------------------------------------------------------------
+
+/// Why a job has no output. Each job fails on its own.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobError {
+    /// The task ran and failed; its worker is fine and stays.
+    Failed(String),
+    /// The worker died during the job; the pool replaced it.
+    Crashed { pid: u32, status: String },
+    /// No answer ever came: the pool was shut down, or had no worker.
+    Lost,
+}
+
+impl fmt::Display for JobError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JobError::Failed(message) => write!(f, "the task failed: {message}"),
+            JobError::Crashed { pid, status } => {
+                write!(f, "worker {pid} died during the job ({status})")
+            }
+            JobError::Lost => write!(f, "the job was never answered"),
+        }
+    }
+}
+
+impl std::error::Error for JobError {}
+
+/// One worker process and the pipes to it. Dropping it kills and reaps the
+/// process, as chapter 11's `KillOnDrop` does.
+#[derive(Debug)]
+pub struct Worker {
+    child: Child,
+    /// `None` once closed: the worker sees the end of its input and exits.
+    input: Option<ChildStdin>,
+    output: BufReader<ChildStdout>,
+}
+
+impl Worker {
+    /// Starts the worker program with both pipes.
+    pub fn spawn(program: &Path) -> io::Result<Worker> {
+        let mut child = Command::new(program)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let input = child.stdin.take();
+        let output = BufReader::new(child.stdout.take().expect("stdout was piped"));
+        Ok(Worker {
+            child,
+            input,
+            output,
+        })
+    }
+
+    /// The worker's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends one request and reads its response: one line each way, and
+    /// only one request in flight, so neither pipe can fill up.
+    pub fn call(&mut self, request: &Request) -> io::Result<Response> {
+        let Worker { input, output, .. } = self;
+        let _ = (request, input, output);
+        todo!(
+            "write the request as one line of JSON (serde_json::to_vec, then a \
+             newline) to the input, read one line from the output (0 bytes read: \
+             the worker died), and parse it with serde_json::from_str"
+        )
+    }
+
+    /// Closes the worker's input: a worker that reads to the end exits.
+    pub fn close_input(&mut self) {
+        self.input = None;
+    }
+
+    /// Closes the input, waits for the worker to exit until `deadline`, and
+    /// kills it then: how it ended.
+    pub fn finish(&mut self, deadline: Instant) -> io::Result<ExitStatus> {
+        self.close_input();
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            if Instant::now() >= deadline {
+                self.child.kill()?;
+                return self.child.wait();
+            }
+            thread::sleep(Duration::from_millis(1));
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// How long a worker whose pipe broke gets to finish dying, so that its exit
+/// status says why it died rather than that we killed it.
+const REAP_GRACE: Duration = Duration::from_secs(1);
+
+/// The grace period a pool that is dropped gives its workers.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(1);
+
+/// Which job of a batch finished, and how.
+pub type Completion = (usize, Result<Output, JobError>);
+
+/// The results of a batch, in the order they finish.
+pub type Completed = mpsc::IntoIter<Completion>;
+
+/// A job on its way to a worker, with the channel its result goes back on:
+/// what the pool's queue carries.
+#[derive(Debug)]
+pub struct Job {
+    pub request: Request,
+    pub reply: Sender<Completion>,
+}
+
+/// Python's `concurrent.futures.ProcessPoolExecutor`: a fixed number of
+/// long-lived worker processes that take jobs from one queue.
+#[derive(Debug)]
+pub struct ProcessPoolExecutor {
+    /// Where jobs go; `None` once the pool is shut down.
+    queue: Option<Sender<Job>>,
+    /// One thread per worker: it feeds its worker and hands the worker back
+    /// when the queue closes.
+    drivers: Vec<JoinHandle<Worker>>,
+}
+
+impl ProcessPoolExecutor {
+    /// Starts `workers` copies of `program` and a driver thread for each.
+    pub fn new(program: &Path, workers: usize) -> io::Result<Self> {
+        assert!(workers > 0, "a pool needs at least one worker");
+        let _ = (program, drive);
+        todo!(
+            "create the job queue (an mpsc channel, its Receiver shared as \
+             Arc<Mutex<_>>), then for each worker spawn a Worker and a thread that \
+             runs `drive`"
+        )
+    }
+
+    /// Queues every task and returns their results as they finish, each
+    /// with its index in `tasks`: `concurrent.futures.as_completed`.
+    pub fn as_completed(&self, tasks: impl IntoIterator<Item = Task>) -> Completed {
+        let _ = tasks;
+        todo!(
+            "make a results channel, queue one Job per task (its index as the id, a \
+             clone of the results Sender as the reply), then return the results \
+             Receiver's into_iter()"
+        )
+    }
+
+    /// Runs every task and returns the results in the order of `tasks`:
+    /// `Executor.map`, with each result a `Result`.
+    pub fn map(
+        &self,
+        tasks: impl IntoIterator<Item = Task>,
+    ) -> Vec<Result<Output, JobError>> {
+        let _ = tasks;
+        todo!("collect as_completed into a Vec, each result at its job's index")
+    }
+
+    /// Stops the pool: the jobs already queued still run, then every worker
+    /// sees its input close and gets `grace` to exit before it is killed.
+    /// Python's `shutdown(wait=True)`.
+    pub fn shutdown(mut self, grace: Duration) {
+        self.close(grace);
+    }
+
+    fn close(&mut self, grace: Duration) {
+        let ProcessPoolExecutor { queue, drivers } = self;
+        let _ = (queue, drivers, grace);
+        todo!(
+            "drop the queue's Sender, join every driver thread to get its Worker \
+             back, then finish each worker against one deadline, `grace` from now"
+        )
+    }
+}
+
+impl Drop for ProcessPoolExecutor {
+    /// Python's `with ProcessPoolExecutor() as pool:` shuts the pool down at
+    /// the end of the block; here the end of the scope does.
+    fn drop(&mut self) {
+        self.close(DEFAULT_GRACE);
+    }
+}
+
+/// The loop of one driver thread: take a job, send it to the worker, pass
+/// the answer back. A worker that dies fails its job and is replaced.
+fn drive(program: &Path, worker: Worker, jobs: &Mutex<Receiver<Job>>) -> Worker {
+    let _ = (program, worker, jobs, REAP_GRACE);
+    todo!(
+        "loop: take the next job from the queue (lock only to recv), call the \
+         worker, send (index, result) on the job's reply; if the call fails, \
+         finish the dead worker, reply JobError::Crashed, spawn a replacement; \
+         when the queue is closed, close the worker's input and return it"
+    )
+}

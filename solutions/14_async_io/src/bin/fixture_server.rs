@@ -1,0 +1,17 @@
+//! The test kit's loopback fixture server as a program of its own, for the
+//! benchmark and `bench.py`: prints the server's base URL, then serves until
+//! its standard input closes.
+
+use std::io::{self, Read, Write};
+
+use testkit::http::FixtureServer;
+
+fn main() -> io::Result<()> {
+    let server = FixtureServer::start();
+    let mut out = io::stdout();
+    writeln!(out, "{}", server.url(""))?;
+    out.flush()?;
+    // Returns when the parent closes the pipe (or dies): then stop serving.
+    io::stdin().read_to_end(&mut Vec::new())?;
+    Ok(())
+}
