@@ -324,11 +324,13 @@ impl Shared {
 
 /// One request being answered: counted in `in_flight` from creation to drop.
 ///
-/// The count spans the whole answer, the `/delay` wait and the writing
-/// included, because that is the concurrency a test measures: a client has a
-/// request outstanding until it holds the answer. Counting only while the
-/// handler computes would see nearly nothing in flight, whatever the client
-/// does.
+/// The count spans the `/delay` wait, because that is the concurrency a test
+/// measures: a client has a request outstanding until it gets the answer.
+/// Counting only while the handler computes would see nearly nothing in
+/// flight, whatever the client does. It ends just *before* the answer is
+/// written, so that no client can hold its answer, send its next request and
+/// be counted twice: a client that never has more than N requests
+/// outstanding is never seen with more than N.
 ///
 /// The count is kept by a guard rather than by an increment and a decrement
 /// around the handler, so that no path out of the handler — an early
@@ -393,11 +395,7 @@ fn dispatch(server: &Server, shared: &Arc<Shared>) -> Vec<JoinHandle<()>> {
         let spawned = thread::Builder::new()
             .name("fixture-http-request".into())
             .stack_size(WORKER_STACK)
-            .spawn(move || {
-                let _served = served;
-                answer(request, &worker_shared);
-                // `_served` is dropped here, after the answer was written.
-            });
+            .spawn(move || answer(request, &worker_shared, served));
         match spawned {
             Ok(worker) => workers.push(worker),
             // The closure, with the request and its guard, has been dropped:
@@ -442,8 +440,9 @@ fn route(method: &Method, url: &str) -> Route {
     }
 }
 
-/// Answers one request, on its own thread.
-fn answer(request: Request, shared: &Arc<Shared>) {
+/// Answers one request, on its own thread; `served` counts it until the
+/// answer is about to be written.
+fn answer(request: Request, shared: &Arc<Shared>, served: Served) {
     let response = match route(request.method(), request.url()) {
         Route::Delay(delay) => {
             if shared.sleep_unless_stopped(delay) {
@@ -480,8 +479,9 @@ fn answer(request: Request, shared: &Arc<Shared>) {
     // Always a Content-Length, never chunked: tests reading a bare TcpStream
     // can then rely on it.
     let response = response.with_chunked_threshold(usize::MAX);
+    drop(served);
     // An error here means the client went away or the server is stopping;
-    // neither is the test's business, and the count is released either way.
+    // neither is the test's business.
     let _ = request.respond(response);
 }
 
