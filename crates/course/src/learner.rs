@@ -599,16 +599,25 @@ pub fn watch(root: &Path) -> Result<(), String> {
             "{}",
             style::dim("Save a file to re-run, or press Enter; q then Enter quits.")
         );
-        match incoming.recv() {
-            Ok(Event::Changed) | Ok(Event::Enter) => {
-                // Saves often come in bursts: take everything already queued.
-                while let Ok(event) = incoming.try_recv() {
-                    if matches!(event, Event::Quit) {
-                        return Ok(());
+        // File events also come from reading (the compiler opening the
+        // sources): re-run only when the content differs from what was
+        // tested, or when asked.
+        loop {
+            match incoming.recv() {
+                Ok(Event::Enter) => break,
+                Ok(Event::Changed) => {
+                    if state::content_hash(root, &current) != hash {
+                        break;
                     }
                 }
+                Ok(Event::Quit) | Err(_) => return Ok(()),
             }
-            Ok(Event::Quit) | Err(_) => return Ok(()),
+        }
+        // Saves often come in bursts: take everything already queued.
+        while let Ok(event) = incoming.try_recv() {
+            if matches!(event, Event::Quit) {
+                return Ok(());
+            }
         }
     }
 }
