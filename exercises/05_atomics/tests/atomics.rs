@@ -14,7 +14,7 @@ use std::thread;
 use std::time::Duration;
 
 use atomics::{Counter, Maximum, Published};
-use testkit::{DEADLINE, Rendezvous, watchdog};
+use testkit::{AbandonOnPanic, DEADLINE, Rendezvous, watchdog};
 
 const THREADS: u64 = 8;
 /// Rounds of the tests that wait for threads to meet by chance.
@@ -182,6 +182,9 @@ fn update_interrupted_by(max: &Maximum, new: u64, meanwhile: u64) -> Vec<u64> {
     let mut seen = Vec::new();
     thread::scope(|s| {
         s.spawn(|| {
+            // If this thread panics (a todo!, say), the main thread stops
+            // waiting for it at once.
+            let _abandon = (AbandonOnPanic(&has_read), AbandonOnPanic(&interrupted));
             max.update(|current| {
                 seen.push(current);
                 if seen.len() == 1 {
@@ -191,6 +194,7 @@ fn update_interrupted_by(max: &Maximum, new: u64, meanwhile: u64) -> Vec<u64> {
                 (new > current).then_some(new)
             });
         });
+        let _abandon = AbandonOnPanic(&interrupted);
         has_read.arrive();
         max.record(meanwhile);
         interrupted.arrive();
