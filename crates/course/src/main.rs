@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 
+mod appendix;
 mod bench;
 mod browser;
 mod learner;
@@ -18,6 +19,7 @@ mod repo;
 mod serve;
 mod state;
 mod style;
+mod timeline;
 mod tools;
 mod verify;
 
@@ -83,6 +85,14 @@ enum Verb {
         /// One exercise, e.g. `gil`; all of them when left out.
         topic: Option<String>,
     },
+    /// Run a chapter's demonstration with recording on; write an SVG timeline and a trace.
+    Timeline {
+        /// An exercise with a demonstration, e.g. `gil`.
+        topic: String,
+        /// Write into this folder (default: target/course/timelines).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
     /// Check the whole course: skeletons fail, solutions pass, mistakes are caught.
     Verify {
         /// Check only this exercise (faster while writing a chapter).
@@ -99,8 +109,7 @@ enum Verb {
     },
 }
 
-const VERBS: &str =
-    "progress, run, hint, watch, solution, reset, serve, list, bench, verify";
+const VERBS: &str = "progress, run, hint, watch, solution, reset, serve, list, bench, timeline, verify";
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -134,6 +143,9 @@ fn main() -> ExitCode {
         }
         Some(Verb::Serve { open, port }) => serve::run(&root, open, port),
         Some(Verb::Bench { topic }) => bench::run(&root, topic.as_deref()),
+        Some(Verb::Timeline { topic, out }) => {
+            timeline::run(&root, &topic, out.as_deref())
+        }
         Some(Verb::Verify { topic, book }) => {
             match verify::run(&root, topic.as_deref(), book) {
                 Ok(true) => Ok(()),

@@ -816,6 +816,10 @@ pub fn run(
         report.add("book: mdbook build", built);
         if built_ok {
             report.add("book: links and anchors", check_links_in_book(root));
+            report.add(
+                "book: Python-to-Rust appendix",
+                crate::appendix::check_python_appendix(root),
+            );
             match crate::browser::check(root, &book_dir(root), &all) {
                 Err(e) if e == "SKIPPED" => report.skip(
                     "book: in a browser",

@@ -1,0 +1,178 @@
+//! `cargo course timeline process_pool`: ten jobs on a pool of three worker
+//! processes, one of which crashes, drawn from a real run.
+//!
+//! A `tracing` subscriber lives in one process, so the workers keep their own
+//! record: this program is also the worker. Started under the name
+//! `timeline-worker`, it runs the chapter's `serve` loop and appends each
+//! job's start (its request arriving) and end (its answer flushed) to a file
+//! named after its process id; the pool's side merges those files, by wall
+//! clock, into the recording of the main thread.
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::fs::{self, OpenOptions};
+use std::io::{self, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use process_pool::{ProcessPoolExecutor, Record, Task};
+use timeline::{Figure, Slice};
+use tracing::info_span;
+
+const WORKER_NAME: &str = "timeline-worker";
+const JOB: &str = "worker: a job (parse, run, answer)";
+
+fn now_ns() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// Standard input that notes when a request starts to arrive.
+struct Arrivals {
+    stdin: io::Stdin,
+    started: Rc<Cell<Option<u128>>>,
+}
+
+impl Read for Arrivals {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.stdin.read(buf)?;
+        if n > 0 && self.started.get().is_none() {
+            self.started.set(Some(now_ns()));
+        }
+        Ok(n)
+    }
+}
+
+/// Standard output that, when an answer is flushed, logs the job it ends.
+struct Answers {
+    stdout: io::Stdout,
+    started: Rc<Cell<Option<u128>>>,
+    log: fs::File,
+}
+
+impl Write for Answers {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.stdout.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stdout.flush()?;
+        if let Some(start) = self.started.take() {
+            writeln!(self.log, "{start}\t{}", now_ns())?;
+        }
+        Ok(())
+    }
+}
+
+fn worker(dir: &Path) -> io::Result<()> {
+    let log = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(format!("{}.tsv", std::process::id())))?;
+    let started = Rc::new(Cell::new(None));
+    let input = BufReader::new(Arrivals {
+        stdin: io::stdin(),
+        started: Rc::clone(&started),
+    });
+    process_pool::serve(
+        input,
+        Answers {
+            stdout: io::stdout(),
+            started,
+            log,
+        },
+    )
+}
+
+/// A record big enough that its trip through JSON takes visible time.
+fn big_record(i: usize) -> Record {
+    Record {
+        name: format!("record {i}"),
+        values: (0..150_000).map(|v| v as f64 * 0.37).collect(),
+        tags: BTreeMap::new(),
+        parent: None,
+    }
+}
+
+fn main() -> io::Result<()> {
+    let me = PathBuf::from(std::env::args_os().next().unwrap_or_default());
+    if me.file_name().is_some_and(|n| n == WORKER_NAME) {
+        let dir = me.parent().map(Path::to_path_buf).unwrap_or_default();
+        return worker(&dir);
+    }
+    let out = timeline::out_dir();
+    // This very program, under the worker's name, in a folder for the logs.
+    let dir =
+        std::env::temp_dir().join(format!("timeline-pool-{}", std::process::id()));
+    fs::create_dir_all(&dir)?;
+    let program = dir.join(WORKER_NAME);
+    let _ = fs::remove_file(&program);
+    std::os::unix::fs::symlink(std::env::current_exe()?, &program)?;
+
+    let mut tasks: Vec<Task> = (0..10).map(|i| Task::Echo(big_record(i))).collect();
+    tasks[4] = Task::Crash;
+    let origin = now_ns();
+    let (results, mut recording) = timeline::record(|| {
+        let pool = {
+            let _starting =
+                info_span!("main: starting 3 worker processes").entered();
+            ProcessPoolExecutor::new(&program, 3).expect("the workers start")
+        };
+        let results = {
+            let _waiting = info_span!("main: map, waiting for results").entered();
+            pool.map(tasks)
+        };
+        let _stopping = info_span!("main: shutdown").entered();
+        pool.shutdown(Duration::from_secs(1));
+        results
+    });
+    let failed = results.iter().filter(|r| r.is_err()).count();
+    assert_eq!(failed, 1, "only the crashing job fails: {results:?}");
+
+    for entry in fs::read_dir(&dir)?.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "tsv") {
+            continue;
+        }
+        let pid = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("?")
+            .to_owned();
+        for line in fs::read_to_string(&path)?.lines() {
+            let mut fields = line.split('\t').filter_map(|f| f.parse::<u128>().ok());
+            let (Some(start), Some(end)) = (fields.next(), fields.next()) else {
+                continue;
+            };
+            let since = |ns: u128| {
+                Duration::from_nanos(
+                    u64::try_from(ns.saturating_sub(origin)).unwrap_or(0),
+                )
+            };
+            recording.slices.push(Slice {
+                lane: format!("process {pid}"),
+                name: JOB.to_owned(),
+                start: since(start),
+                end: since(end),
+            });
+        }
+    }
+    let _ = fs::remove_dir_all(&dir);
+    let written = recording.save(
+        &out,
+        &Figure {
+            name: "process_pool",
+            title: "Ten jobs on a pool of 3 worker processes; the fifth crashes its worker",
+            command: "cargo course timeline process_pool",
+            axis: None,
+        },
+    )?;
+    println!(
+        "wrote {} and {}",
+        written.svg.display(),
+        written.trace.display()
+    );
+    Ok(())
+}
