@@ -28,8 +28,8 @@ const TOGETHER: Duration = Duration::from_secs(1);
 
 const SIDE_BY_SIDE: &str = "A pool of N workers runs N tasks side by side. Does \
      submit run the task itself instead of queueing it? Or does a worker hold the \
-     queue's lock while it runs the job (`while let Ok(job) = \
-     rx.lock().unwrap().recv()` keeps the guard alive for the whole loop body)? \
+     queue's lock while it runs the job (in `while let Ok(job) = \
+     rx.lock().expect(\"…\").recv()` the guard lives for the whole loop body)? \
      Take the job in a `let` statement of its own, then run it.";
 
 const DELIBERATE: &str = "deliberate panic";
