@@ -282,6 +282,38 @@ impl ThreadLog {
     }
 }
 
+/// The text of a caught panic's payload: `panic!("…")` carries a `&str` or
+/// a `String`; anything else (from `panic_any`) has no text to show.
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic without a message".to_owned()
+    }
+}
+
+/// The pids among `pids` that are still children of this process, each with
+/// its state from `/proc/<pid>/stat` (`Z` is a zombie: dead, never waited
+/// for). Tests of one binary run side by side in one process, so a test asks
+/// about the pids it started, never about all children. Linux only.
+pub fn left_behind(pids: &[u32]) -> Vec<(u32, char)> {
+    let me = std::process::id();
+    pids.iter()
+        .filter_map(|&pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // The name in parentheses may hold spaces; the fields after it
+            // are the state and the parent's pid.
+            let after_name = &stat[stat.rfind(')')? + 1..];
+            let mut fields = after_name.split_whitespace();
+            let state = fields.next()?.chars().next()?;
+            let parent: u32 = fields.next()?.parse().ok()?;
+            (parent == me).then_some((pid, state))
+        })
+        .collect()
+}
+
 /// Busy-works for `duration` of wall time and returns a value that depends on
 /// the work, so the optimizer cannot remove it. Stands in for "CPU-bound work"
 /// in tests that need a task to occupy a core for a while.

@@ -1,6 +1,5 @@
 //! The spec for chapter 3. Run with `cargo test -p threads`.
 
-use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::SeqCst;
@@ -8,7 +7,7 @@ use std::sync::{Arc, Once};
 use std::thread;
 use std::time::Duration;
 
-use testkit::{DEADLINE, Rendezvous, ThreadLog, eventually, watchdog};
+use testkit::{DEADLINE, Rendezvous, ThreadLog, eventually, panic_text, watchdog};
 use threads::{Panicked, run_all};
 
 /// How long a task waits for the others. Shorter than the watchdog's
@@ -18,17 +17,6 @@ const TASK_WAIT: Duration = Duration::from_secs(3);
 /// The most likely reason the tasks did not all run at once.
 const JOIN_INSIDE: &str = "start every thread before joining any: a join inside the \
      spawning loop waits for each task to end before the next one starts";
-
-/// The text of a panic caught by the test itself (not by `run_all`).
-fn text_of(payload: &(dyn Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_owned()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "a panic without a message".to_owned()
-    }
-}
 
 /// The name the panic tests give `run_all`: their tasks panic on purpose.
 const ON_PURPOSE: &str = "on-purpose";
@@ -164,7 +152,7 @@ fn a_panicking_task_becomes_an_error_and_the_others_keep_their_values() {
             "run_all panicked (\"{}\") when one of its tasks panicked: a task's panic \
              must become an Err for that task, so match on the Result of join() \
              instead of unwrapping it",
-            text_of(&*payload)
+            panic_text(&*payload)
         )
     });
     assert_eq!(
@@ -220,7 +208,7 @@ fn a_panics_error_carries_its_message() {
             "run_all panicked (\"{}\") when its tasks panicked: match on the Result \
              of join() instead of unwrapping it, and let panic_message handle every \
              payload without panicking itself",
-            text_of(&*payload)
+            panic_text(&*payload)
         )
     });
     let message = |i: usize| match results.get(i) {

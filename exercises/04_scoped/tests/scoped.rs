@@ -3,14 +3,13 @@
 //! The `work` functions below borrow their instruments (a thread log, a
 //! rendezvous) straight from the test's stack: scoped threads need no `Arc`.
 
-use std::any::Any;
 use std::panic;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::time::Duration;
 
 use scoped::{map_chunks, update_chunks};
-use testkit::{DEADLINE, Rendezvous, ThreadLog, eventually, watchdog};
+use testkit::{DEADLINE, Rendezvous, ThreadLog, eventually, panic_text, watchdog};
 
 /// How long a chunk waits for the others at the rendezvous. Shorter than the
 /// watchdog's [`DEADLINE`], so the rendezvous reports a miss first.
@@ -25,17 +24,6 @@ const ONE_BY_ONE: &str = "spawn a scoped thread for every chunk before joining \
 /// threads than elements, and a single thread.
 const SHAPES: [(usize, usize); 7] =
     [(12, 4), (10, 4), (1001, 7), (5, 4), (3, 8), (1, 1), (7, 1)];
-
-/// The text of a panic caught by the test.
-fn text_of(payload: &(dyn Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_owned()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "a panic without a message".to_owned()
-    }
-}
 
 /// Checks the chunks `work` saw, in the order their results came back.
 fn check_chunks(function: &str, len: usize, threads: usize, chunks: &[Vec<usize>]) {
@@ -268,7 +256,7 @@ fn an_empty_slice_needs_no_thread_and_gives_no_results() {
         panic!(
             "a call on an empty slice panicked (\"{}\"): len.div_ceil(threads) is 0 \
              there, and chunks(0) panics, so return early when the slice is empty",
-            text_of(&*payload)
+            panic_text(&*payload)
         )
     });
     assert!(

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use process::{Answer, JobError, run_all, start};
-use testkit::{DEADLINE, eventually, watchdog};
+use testkit::{DEADLINE, eventually, left_behind, watchdog};
 
 fn worker() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_process-worker"))
@@ -65,25 +65,6 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.0);
     }
-}
-
-/// The pids among `pids` that are still children of this process, each with
-/// its state from `/proc/<pid>/stat` (`Z` is a zombie: dead, never waited
-/// for).
-fn left_behind(pids: &[u32]) -> Vec<(u32, char)> {
-    let me = std::process::id();
-    pids.iter()
-        .filter_map(|&pid| {
-            let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            // The name in parentheses may hold spaces; the fields after it
-            // are the state and the parent's pid.
-            let after_name = &stat[stat.rfind(')')? + 1..];
-            let mut fields = after_name.split_whitespace();
-            let state = fields.next()?.chars().next()?;
-            let parent: u32 = fields.next()?.parse().ok()?;
-            (parent == me).then_some((pid, state))
-        })
-        .collect()
 }
 
 fn assert_none_left_behind(pids: &[u32], what: &str) {
