@@ -44,12 +44,12 @@
 //! work was laid out in time, not how fast it was.
 
 use std::fmt::{self, Write as _};
-use std::fs;
-use std::io;
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::{self, ThreadId};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id};
@@ -72,6 +72,9 @@ pub struct Slice {
 #[derive(Debug, Clone, Default)]
 pub struct Recording {
     pub slices: Vec<Slice>,
+    /// When the recording began, by the wall clock; `None` for a recording
+    /// not made by [`record`]. Slices from other processes are placed by it.
+    pub began: Option<SystemTime>,
 }
 
 /// Where and how a figure was made, printed under its title so that a reader
@@ -102,6 +105,7 @@ pub struct Written {
 /// The slices of the recording in progress; `None` when nothing records.
 struct Sink {
     origin: Instant,
+    began: SystemTime,
     slices: Vec<Slice>,
 }
 
@@ -137,11 +141,15 @@ pub fn record<T>(work: impl FnOnce() -> T) -> (T, Recording) {
     let _turn = TURN.lock().unwrap_or_else(PoisonError::into_inner);
     *sink() = Some(Sink {
         origin: Instant::now(),
+        began: SystemTime::now(),
         slices: Vec::new(),
     });
     let value = work();
-    let slices = sink().take().map(|s| s.slices).unwrap_or_default();
-    (value, Recording { slices })
+    let (slices, began) = sink()
+        .take()
+        .map(|s| (s.slices, Some(s.began)))
+        .unwrap_or_default();
+    (value, Recording { slices, began })
 }
 
 /// The `tracing_subscriber` layer that notes when spans are entered and
@@ -281,6 +289,104 @@ where
                 .unwrap_or_else(|| state.created_on.clone());
             push(lane, span.name(), state.created, now);
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Other processes
+
+/// The spans of one worker process, for a parent that records: one line per
+/// span in `<dir>/<pid>.tsv`, with its lane, its name, and its start and end
+/// in nanoseconds since the Unix epoch.
+#[derive(Debug)]
+pub struct ProcessLog {
+    file: fs::File,
+    lane: String,
+}
+
+/// Nanoseconds since the Unix epoch: a time that another process can read.
+fn epoch_ns(time: SystemTime) -> u128 {
+    time.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
+impl ProcessLog {
+    /// Opens this process's log in `dir`; its lane is `process <pid>`.
+    pub fn open(dir: &Path) -> io::Result<Self> {
+        let pid = std::process::id();
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join(format!("{pid}.tsv")))?;
+        Ok(ProcessLog {
+            file,
+            lane: format!("process {pid}"),
+        })
+    }
+
+    /// Logs a span named `name` from `start` to `end`.
+    pub fn log(
+        &mut self,
+        name: &str,
+        start: SystemTime,
+        end: SystemTime,
+    ) -> io::Result<()> {
+        let name: String = name.chars().filter(|c| !c.is_control()).collect();
+        writeln!(
+            self.file,
+            "{}\t{name}\t{}\t{}",
+            self.lane,
+            epoch_ns(start),
+            epoch_ns(end)
+        )
+    }
+
+    /// Runs `work` and logs it as a span named `name`.
+    pub fn span<T>(
+        &mut self,
+        name: &str,
+        work: impl FnOnce() -> T,
+    ) -> io::Result<T> {
+        let start = SystemTime::now();
+        let value = work();
+        self.log(name, start, SystemTime::now())?;
+        Ok(value)
+    }
+}
+
+impl Recording {
+    /// Adds the spans that worker processes wrote with [`ProcessLog`] into
+    /// `dir`, placed on this recording's time axis by the wall clock. Lines
+    /// it cannot read (a worker killed mid-line) are skipped.
+    pub fn add_process_logs(&mut self, dir: &Path) -> io::Result<()> {
+        let began = epoch_ns(self.began.unwrap_or_else(SystemTime::now));
+        let since = |ns: u128| {
+            Duration::from_nanos(
+                u64::try_from(ns.saturating_sub(began)).unwrap_or(0),
+            )
+        };
+        for entry in fs::read_dir(dir)? {
+            let path = entry?.path();
+            if path.extension().is_none_or(|e| e != "tsv") {
+                continue;
+            }
+            for line in fs::read_to_string(&path)?.lines() {
+                let fields: Vec<&str> = line.split('\t').collect();
+                let [lane, name, start, end] = fields[..] else {
+                    continue;
+                };
+                let (Ok(start), Ok(end)) = (start.parse(), end.parse()) else {
+                    continue;
+                };
+                self.slices.push(Slice {
+                    lane: lane.to_owned(),
+                    name: name.to_owned(),
+                    start: since(start),
+                    end: since(end),
+                });
+            }
+        }
+        Ok(())
     }
 }
 

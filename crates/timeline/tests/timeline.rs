@@ -193,3 +193,54 @@ fn saving_writes_both_files() {
     roxmltree::Document::parse(&svg).expect("the written SVG parses");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn spans_logged_by_another_process_land_on_the_time_axis() {
+    let dir =
+        std::env::temp_dir().join(format!("timeline-logs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temporary folder can be created");
+    let ((), mut recording) = timeline::record(|| {
+        let _main = info_span!("main waiting").entered();
+        // The same calls a worker process makes; this process stands in.
+        let mut log = timeline::ProcessLog::open(&dir).expect("the log opens");
+        log.span("worker: a job", || {
+            testkit::spin_for(Duration::from_millis(2));
+        })
+        .expect("the log is written");
+    });
+    // A line cut short by a killed worker is skipped, not an error.
+    std::fs::write(dir.join("1.tsv"), "process 1\tcut sh").expect("written");
+    recording
+        .add_process_logs(&dir)
+        .expect("the logs can be read");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let lane = format!("process {}", std::process::id());
+    let job = recording
+        .slices
+        .iter()
+        .find(|s| s.name == "worker: a job")
+        .unwrap_or_else(|| panic!("the logged span is added: {recording:?}"));
+    assert_eq!(job.lane, lane, "a worker's lane is named by its process id");
+    assert!(
+        job.end.saturating_sub(job.start) >= Duration::from_millis(2),
+        "the span lasts as long as its work: {job:?}"
+    );
+    let main = recording
+        .slices
+        .iter()
+        .find(|s| s.name == "main waiting")
+        .unwrap_or_else(|| panic!("the main span is recorded: {recording:?}"));
+    // The two clocks (wall and monotonic) may differ by a little.
+    let slack = Duration::from_millis(1);
+    assert!(
+        job.start + slack >= main.start && job.end <= main.end + slack,
+        "the worker's span lies inside the main span it ran in: {recording:?}"
+    );
+    assert_eq!(
+        recording.lanes().len(),
+        2,
+        "main and the worker: {recording:?}"
+    );
+}

@@ -3,43 +3,37 @@
 //!
 //! A `tracing` subscriber lives in one process, so the workers keep their own
 //! record: this program is also the worker. Started under the name
-//! `timeline-worker`, it runs the chapter's `serve` loop and appends each
-//! job's start (its request arriving) and end (its answer flushed) to a file
-//! named after its process id; the pool's side merges those files, by wall
-//! clock, into the recording of the main thread.
+//! `timeline-worker`, it runs the chapter's `serve` loop and logs each job,
+//! from its request arriving to its answer flushed, with
+//! `timeline::ProcessLog`; the pool's side adds those logs to the recording
+//! of the main thread.
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use process_pool::{ProcessPoolExecutor, Record, Task};
-use timeline::{Figure, Slice};
+use timeline::{Figure, ProcessLog};
 use tracing::info_span;
 
 const WORKER_NAME: &str = "timeline-worker";
 const JOB: &str = "worker: a job (parse, run, answer)";
 
-fn now_ns() -> u128 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos())
-}
-
 /// Standard input that notes when a request starts to arrive.
 struct Arrivals {
     stdin: io::Stdin,
-    started: Rc<Cell<Option<u128>>>,
+    started: Rc<Cell<Option<SystemTime>>>,
 }
 
 impl Read for Arrivals {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.stdin.read(buf)?;
         if n > 0 && self.started.get().is_none() {
-            self.started.set(Some(now_ns()));
+            self.started.set(Some(SystemTime::now()));
         }
         Ok(n)
     }
@@ -48,8 +42,8 @@ impl Read for Arrivals {
 /// Standard output that, when an answer is flushed, logs the job it ends.
 struct Answers {
     stdout: io::Stdout,
-    started: Rc<Cell<Option<u128>>>,
-    log: fs::File,
+    started: Rc<Cell<Option<SystemTime>>>,
+    log: ProcessLog,
 }
 
 impl Write for Answers {
@@ -60,17 +54,14 @@ impl Write for Answers {
     fn flush(&mut self) -> io::Result<()> {
         self.stdout.flush()?;
         if let Some(start) = self.started.take() {
-            writeln!(self.log, "{start}\t{}", now_ns())?;
+            self.log.log(JOB, start, SystemTime::now())?;
         }
         Ok(())
     }
 }
 
 fn worker(dir: &Path) -> io::Result<()> {
-    let log = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join(format!("{}.tsv", std::process::id())))?;
+    let log = ProcessLog::open(dir)?;
     let started = Rc::new(Cell::new(None));
     let input = BufReader::new(Arrivals {
         stdin: io::stdin(),
@@ -113,7 +104,6 @@ fn main() -> io::Result<()> {
 
     let mut tasks: Vec<Task> = (0..10).map(|i| Task::Echo(big_record(i))).collect();
     tasks[4] = Task::Crash;
-    let origin = now_ns();
     let (results, mut recording) = timeline::record(|| {
         let pool = {
             let _starting =
@@ -131,34 +121,7 @@ fn main() -> io::Result<()> {
     let failed = results.iter().filter(|r| r.is_err()).count();
     assert_eq!(failed, 1, "only the crashing job fails: {results:?}");
 
-    for entry in fs::read_dir(&dir)?.filter_map(Result::ok) {
-        let path = entry.path();
-        if path.extension().is_none_or(|e| e != "tsv") {
-            continue;
-        }
-        let pid = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("?")
-            .to_owned();
-        for line in fs::read_to_string(&path)?.lines() {
-            let mut fields = line.split('\t').filter_map(|f| f.parse::<u128>().ok());
-            let (Some(start), Some(end)) = (fields.next(), fields.next()) else {
-                continue;
-            };
-            let since = |ns: u128| {
-                Duration::from_nanos(
-                    u64::try_from(ns.saturating_sub(origin)).unwrap_or(0),
-                )
-            };
-            recording.slices.push(Slice {
-                lane: format!("process {pid}"),
-                name: JOB.to_owned(),
-                start: since(start),
-                end: since(end),
-            });
-        }
-    }
+    recording.add_process_logs(&dir)?;
     let _ = fs::remove_dir_all(&dir);
     let written = recording.save(
         &out,
