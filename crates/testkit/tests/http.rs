@@ -1,11 +1,12 @@
 //! The loopback fixture server, driven over bare `TcpStream`s speaking
-//! HTTP/1.1 with `Connection: close`, so these tests need no HTTP client.
+//! HTTP/1.1, mostly with `Connection: close`, so these tests need no HTTP
+//! client.
 //!
 //! Nothing here asserts a tight duration: the bounds only separate "woke on
 //! shutdown" from "slept the whole delay", by a factor of ten or more.
 #![cfg(feature = "http")]
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -112,7 +113,7 @@ fn bytes_answers_that_many_bytes() {
             .all(|(i, &b)| b == alphabet_byte(i)),
         "the body is a-z repeated"
     );
-    // Larger than tiny_http's chunking threshold: still a plain body.
+    // Larger than the server's write buffer: still one plain body.
     let answer = get(&server, "/bytes/100000");
     assert_eq!(answer.body.len(), 100_000, "GET /bytes/100000 body length");
     assert_eq!(answer.header("Transfer-Encoding"), None, "never chunked");
@@ -155,8 +156,8 @@ fn concurrent_delays_are_served_concurrently() {
 #[test]
 fn many_slow_requests_are_all_in_flight_at_once() {
     // 200 rather than 500: each loopback connection costs this one process
-    // up to three file descriptors (client end, server end and tiny_http's
-    // clone of it), and the soft limit is often 1,024.
+    // three file descriptors (client end, server end and the server's copy
+    // of it, kept to close it on drop), and the soft limit is often 1,024.
     const CLIENTS: usize = 200;
     // std listens with a backlog of 128: connecting much faster than the
     // server accepts overflows it, and the kernel then retries the dropped
@@ -217,4 +218,127 @@ fn url_names_the_loopback_port() {
         format!("http://127.0.0.1:{}/status/200", addr.port()),
         "url()"
     );
+}
+
+/// Sends `GET path` on a connection that stays open.
+fn send_kept_alive(stream: &mut TcpStream, path: &str) {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: fixture\r\n\r\n");
+    stream
+        .write_all(request.as_bytes())
+        .expect("send the request");
+}
+
+fn connect(server: &FixtureServer) -> TcpStream {
+    let stream = TcpStream::connect(server.addr()).expect("connect to the fixture");
+    stream
+        .set_read_timeout(Some(PATIENCE))
+        .expect("set a read timeout");
+    stream
+}
+
+/// Reads one answer from a connection that stays open: its head, then as
+/// many body bytes as its `Content-Length` says. Returns the status and the
+/// body.
+fn receive_one(reader: &mut BufReader<TcpStream>) -> (u16, Vec<u8>) {
+    let mut status = 0;
+    let mut length = 0;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        reader
+            .read_line(&mut line)
+            .expect("read a line of the head");
+        assert!(!line.is_empty(), "the connection closed inside an answer");
+        if line == "\r\n" {
+            break;
+        }
+        if let Some(code) = line.strip_prefix("HTTP/1.1 ") {
+            status = code[..3].parse().expect("a numeric status");
+        } else if let Some((field, value)) = line.split_once(':')
+            && field.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().expect("Content-Length is a number");
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).expect("read the whole body");
+    (status, body)
+}
+
+#[test]
+fn a_kept_alive_connection_answers_request_after_request() {
+    let server = FixtureServer::start();
+    let mut stream = connect(&server);
+    let mut reader = BufReader::new(stream.try_clone().expect("clone the socket"));
+    for path in ["/status/204", "/bytes/3", "/delay/1", "/status/503"] {
+        send_kept_alive(&mut stream, path);
+        let (status, body) = receive_one(&mut reader);
+        let expected = match path {
+            "/status/204" => (204, &b""[..]),
+            "/bytes/3" => (200, &b"abc"[..]),
+            "/delay/1" => (200, &b"{\"delay_ms\": 1}\n"[..]),
+            _ => (503, &b""[..]),
+        };
+        assert_eq!(
+            (status, &body[..]),
+            expected,
+            "GET {path} on a kept connection"
+        );
+    }
+    assert_eq!(server.requests(), 4, "four requests on one connection");
+}
+
+/// A server whose connections wait for a free thread from a small pool
+/// would queue a burst of new connections behind the ones kept open: here,
+/// eight connections kept open after a first request, then twenty more at
+/// once, each asking for a long delay. All twenty must be in flight.
+#[test]
+fn a_burst_of_new_connections_never_waits_for_kept_alive_ones() {
+    let server = FixtureServer::start();
+    let idle: Vec<TcpStream> = (0..8)
+        .map(|_| {
+            let mut stream = connect(&server);
+            send_kept_alive(&mut stream, "/status/200");
+            let mut reader =
+                BufReader::new(stream.try_clone().expect("clone the socket"));
+            assert_eq!(receive_one(&mut reader).0, 200, "the first request");
+            stream
+        })
+        .collect();
+    let burst: Vec<TcpStream> = (0..20)
+        .map(|_| {
+            let mut stream = connect(&server);
+            send_kept_alive(&mut stream, "/delay/10000");
+            stream
+        })
+        .collect();
+    assert!(
+        server.wait_for_in_flight(20, PATIENCE),
+        "all 20 new connections are served at once beside 8 kept-alive ones; \
+         only {} were",
+        server.in_flight()
+    );
+    // Dropping answers the sleeping requests and closes every connection,
+    // the idle ones included.
+    let started = Instant::now();
+    drop(server);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "dropping took {:?}; idle connections must not hold it up",
+        started.elapsed()
+    );
+    for stream in burst {
+        let mut reader = BufReader::new(stream);
+        assert_eq!(receive_one(&mut reader).0, 503, "woken by shutdown");
+    }
+    for mut stream in idle {
+        let mut rest = Vec::new();
+        stream
+            .read_to_end(&mut rest)
+            .expect("an idle connection is closed, not left hanging");
+        assert!(
+            rest.is_empty(),
+            "nothing more arrives on an idle connection"
+        );
+    }
 }
