@@ -695,6 +695,8 @@ fn check_tool_tests(root: &Path) -> Result<String, String> {
             "testkit",
             "--all-features",
             "-p",
+            "timeline",
+            "-p",
             "course",
         ]);
         c
@@ -768,7 +770,10 @@ pub fn run(
             "clippy: solutions",
             check_command(&solutions, &clippy, "clippy found problems"),
         );
-        report.add("tests: testkit and course", check_tool_tests(root));
+        report.add(
+            "tests: testkit, timeline and course",
+            check_tool_tests(root),
+        );
     }
     for exercise in &chosen {
         let name = &exercise.package;
