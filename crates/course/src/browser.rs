@@ -133,6 +133,14 @@ fn answer(
         );
         return;
     }
+    if path == "/__course_shot.html" {
+        respond(
+            request,
+            SHOT_PAGE.as_bytes().to_vec(),
+            "text/html; charset=utf-8",
+        );
+        return;
+    }
     let relative = path.trim_start_matches('/');
     let mut file = dir.join(relative);
     if relative.is_empty() || file.is_dir() {
@@ -211,6 +219,57 @@ async function until(test, ms) {
   }
   return test();
 }
+function rgb(text) {
+  const [r, g, b] = (text.match(/[\d.]+/g) || [0, 0, 0]).map(Number);
+  return [r, g, b];
+}
+function luminance([r, g, b]) {
+  const lin = c => (c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+}
+function contrast(a, b) {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+// Every timeline is drawn at a readable size, has slices, and keeps its
+// text and its slices visible in a light and a dark theme.
+function checkTimelines(doc, win, say) {
+  const figures = [...doc.querySelectorAll('svg.timeline')];
+  const html = doc.documentElement;
+  const before = html.className;
+  for (const theme of ['light', 'navy']) {
+    html.classList.remove('light', 'rust', 'coal', 'navy', 'ayu');
+    html.classList.add(theme);
+    // The first element up from the figures that paints a background.
+    const painted = [doc.querySelector('main'), doc.querySelector('.page'), doc.body, html]
+      .filter(Boolean)
+      .map(el => win.getComputedStyle(el).backgroundColor)
+      .find(c => !/^rgba\(.*,\s*0\)$/.test(c) && c !== 'transparent') || 'rgb(255, 255, 255)';
+    const bg = rgb(painted);
+    figures.forEach((svg, i) => {
+      const name = 'timeline ' + (i + 1) + ' (' + (svg.getAttribute('aria-label') || '?') + ')';
+      const box = svg.getBoundingClientRect();
+      if (box.width < 400 || box.height < 80) {
+        say(name + ' is drawn ' + Math.round(box.width) + '×' + Math.round(box.height) + ' px: too small to read');
+      }
+      const slices = [...svg.querySelectorAll('.tl-lane .tl-slice')];
+      if (slices.length === 0) say(name + ' has no slices');
+      const text = svg.querySelector('.tl-fg');
+      const ink = text ? contrast(rgb(win.getComputedStyle(text).fill), bg) : 0;
+      if (ink < 4.5) {
+        say(name + ': its text has a contrast of ' + ink.toFixed(1) + ' against the ' + theme + ' theme (4.5 needed)');
+      }
+      for (const slice of slices) {
+        const c = contrast(rgb(win.getComputedStyle(slice).fill), bg);
+        if (c < 2) {
+          say(name + ': a slice coloured ' + slice.getAttribute('fill') + ' nearly vanishes in the ' + theme + ' theme (contrast ' + c.toFixed(1) + ')');
+          break;
+        }
+      }
+    });
+  }
+  html.className = before;
+}
 (async () => {
   const problems = [];
   for (const p of pages) {
@@ -235,6 +294,7 @@ async function until(test, ms) {
       if (!box) say('no "Your exercise: ' + p.exercise + '" box');
       else if (!box.textContent.includes(p.command)) say('the exercise box does not say `' + p.command + '`');
     }
+    checkTimelines(doc, win, say);
     for (const entry of win.performance.getEntriesByType('resource')) {
       const url = new URL(entry.name);
       if (url.origin !== location.origin) say('needs the internet for ' + entry.name);
@@ -251,6 +311,26 @@ async function until(test, ms) {
 })();
 </script>
 </body></html>
+"#;
+
+/// A page for a screenshot of one chapter's "See it run" section in one
+/// theme: `__course_shot.html?page=03_threads.html&theme=navy`. It picks the
+/// theme the way a reader does (mdBook keeps it in local storage), opens the
+/// chapter in a frame and scrolls the section to the top.
+const SHOT_PAGE: &str = r#"<!doctype html>
+<html><head><meta charset="utf-8"><title>screenshot</title>
+<style>body{margin:0}iframe{border:0;width:1280px;height:1400px}</style></head>
+<body><iframe id="frame"></iframe>
+<script>
+const query = new URLSearchParams(location.search);
+localStorage.setItem('mdbook-theme', query.get('theme'));
+const frame = document.getElementById('frame');
+frame.onload = () => {
+  const heading = frame.contentDocument.getElementById('see-it-run');
+  if (heading) heading.scrollIntoView();
+};
+frame.src = query.get('page');
+</script></body></html>
 "#;
 
 /// Checks every page in the browser and saves a screenshot of each
@@ -330,7 +410,8 @@ pub fn check(
         .filter(|l| !l.is_empty())
         .collect();
 
-    // A screenshot of each chapter in both themes, for a person to look at.
+    // Screenshots of each chapter, for a person to look at: its top, and its
+    // "See it run" section in both themes.
     let shots = root.join("target/course/screenshots");
     fs::create_dir_all(&shots).map_err(|e| e.to_string())?;
     for exercise in exercises {
@@ -349,6 +430,28 @@ pub fn check(
         if !png.exists() {
             problems
                 .push(format!("{page}: no screenshot was taken\n{}", shot.output));
+        }
+        // Its timelines, in a light and a dark theme.
+        for theme in ["light", "navy"] {
+            let png = shots.join(format!("{}-see_it_run-{theme}.png", exercise.dir));
+            let mut command = browser(
+                program,
+                &scratch.join(format!("profile-{}-{theme}", exercise.dir)),
+            );
+            command
+                .args(["--window-size=1280,1400", "--virtual-time-budget=5000"])
+                .arg(format!("--screenshot={}", png.display()))
+                .arg(format!(
+                    "{}/__course_shot.html?page={page}&theme={theme}",
+                    server.url
+                ));
+            let shot = proc::run(&mut command, Duration::from_secs(60))?;
+            if !png.exists() {
+                problems.push(format!(
+                    "{page}: no screenshot of its timelines in the {theme} theme\n{}",
+                    shot.output
+                ));
+            }
         }
     }
 
