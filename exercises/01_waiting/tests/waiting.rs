@@ -174,6 +174,27 @@ fn classify_compares_the_cpu_share_with_the_threshold() {
     }
 }
 
+/// Real measurements of short work are fractions of a millisecond, so the
+/// share must be computed from the exact durations.
+#[test]
+fn classify_works_below_a_millisecond() {
+    // (cpu µs, wall µs, expected)
+    let cases = [(450, 500, Bound::Cpu), (20, 900, Bound::Io)];
+    for (cpu, wall, expected) in cases {
+        let verdict = classify(&Measured {
+            value: (),
+            wall: Duration::from_micros(wall),
+            cpu: Duration::from_micros(cpu),
+        });
+        assert_eq!(
+            verdict, expected,
+            "{cpu} µs of CPU in {wall} µs of wall time is {expected:?}-bound, but \
+             classify said {verdict:?}: whole milliseconds round both to 0, so take \
+             the share from as_secs_f64(), not as_millis()"
+        );
+    }
+}
+
 #[test]
 fn no_time_at_all_is_not_cpu_bound() {
     let verdict = classify(&measured(0, 0));
@@ -182,5 +203,15 @@ fn no_time_at_all_is_not_cpu_bound() {
         Bound::Io,
         "0 ms of CPU in 0 ms of wall time divides zero by zero; the spec calls that \
          I/O-bound, but classify said {verdict:?}: check for a zero wall time first"
+    );
+    // Two clocks read one after the other can disagree by a tick: some CPU
+    // time in no wall time at all. Dividing by that zero gives infinity.
+    let verdict = classify(&measured(1, 0));
+    assert_eq!(
+        verdict,
+        Bound::Io,
+        "1 ms of CPU in 0 ms of wall time: the spec calls any measurement without \
+         wall time I/O-bound, but classify said {verdict:?} (dividing by zero gave \
+         infinity): check for a zero wall time first, before dividing"
     );
 }

@@ -138,7 +138,8 @@ fn a_waiting_thread_gets_the_gil_before_the_holder_finishes() {
         when < A_STEPS,
         "thread B never got the GIL until thread A had run all {A_STEPS} of its steps: \
          between steps, call guard.switch() when guard.should_switch() is true, so a \
-         waiting thread gets its turn"
+         waiting thread gets its turn (thread::yield_now() gives up the core, not \
+         the GIL)"
     );
 }
 
@@ -171,7 +172,8 @@ fn the_gil_changes_hands_only_when_the_switch_interval_says_so() {
         early <= 2,
         "the GIL was let go {early} times while the other thread waited and before \
          the 5 ms switch interval had passed: keep the guard across steps and \
-         switch only when guard.should_switch() says so, not after every step"
+         switch only when guard.should_switch() says so, not after every step or \
+         every fixed number of steps"
     );
 }
 
@@ -183,7 +185,8 @@ fn allow_threads_releases_the_gil_and_takes_it_back() {
         assert!(
             !gil.is_held_by_current_thread(),
             "the blocking work ran while its thread still held the GIL: drop the \
-             guard before calling `blocking`, so that other threads can run"
+             guard before calling `blocking` and acquire the GIL again only after \
+             it returns, so that other threads can run meanwhile"
         );
         42
     });
@@ -209,7 +212,8 @@ fn four_threads_wait_inside_allow_threads_at_the_same_time() {
         4,
         Duration::from_millis(800),
         "The others were stuck waiting for the GIL: allow_threads must release it \
-         (drop the guard) before running the blocking work.",
+         (drop the guard) before running the blocking work, and acquire it again \
+         only after it returns.",
     ));
     let handles = (0..4)
         .map(|_| {

@@ -16,7 +16,8 @@ const TASK_WAIT: Duration = Duration::from_secs(3);
 
 /// The most likely reason the tasks did not all run at once.
 const JOIN_INSIDE: &str = "start every thread before joining any: a join inside the \
-     spawning loop waits for each task to end before the next one starts";
+     spawning loop (or in the same lazy iterator chain as the spawn) waits for each \
+     task to end before the next one starts, so collect the handles first";
 
 /// The name the panic tests give `run_all`: their tasks panic on purpose.
 const ON_PURPOSE: &str = "on-purpose";
@@ -255,12 +256,14 @@ fn each_task_runs_on_its_own_thread_named_after_its_position() {
         "run_all did not return, with tasks that only note their thread",
         || {
             let log = Arc::new(ThreadLog::new());
+            // Each task reports its own index with its thread's name, so a
+            // wrong name is told apart from a result in the wrong place.
             let tasks: Vec<_> = (0..TASKS)
-                .map(|_| {
+                .map(|i| {
                     let log = Arc::clone(&log);
                     move || {
                         log.record();
-                        thread::current().name().map(str::to_owned)
+                        (i, thread::current().name().map(str::to_owned))
                     }
                 })
                 .collect();
@@ -278,20 +281,23 @@ fn each_task_runs_on_its_own_thread_named_after_its_position() {
         "the {TASKS} tasks ran on {threads_used} threads: give each task a thread \
          of its own"
     );
-    for (i, result) in results.iter().enumerate() {
+    for result in &results {
+        let (i, name) = match result {
+            Ok(ran) => ran,
+            Err(panicked) => panic!("a task failed: {}", panicked.message),
+        };
         let expected = format!("crawler-{i}");
-        match result {
-            Ok(Some(name)) => assert_eq!(
+        match name {
+            Some(name) => assert_eq!(
                 name, &expected,
                 "task {i} ran on a thread named {name:?}; name it {expected:?}, the \
-                 name given to run_all and the task's index"
+                 name given to run_all and the task's index in `tasks`"
             ),
-            Ok(None) => panic!(
+            None => panic!(
                 "task {i} ran on an unnamed thread: build each thread with \
                  thread::Builder::new().name(..) instead of thread::spawn, and name \
                  it {expected:?}"
             ),
-            Err(panicked) => panic!("task {i} failed: {}", panicked.message),
         }
     }
 }

@@ -6,6 +6,7 @@
 use std::panic;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use scoped::{map_chunks, update_chunks};
@@ -125,9 +126,12 @@ fn update_chunks_changes_every_element_exactly_once() {
         || {
             for (len, threads) in SHAPES {
                 let mut data = vec![0_u32; len];
-                let calls = AtomicUsize::new(0);
+                let lengths = Mutex::new(Vec::new());
                 update_chunks(&mut data, threads, |chunk: &mut [u32]| {
-                    calls.fetch_add(1, Relaxed);
+                    lengths
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(chunk.len());
                     for x in chunk {
                         *x += 1;
                     }
@@ -143,7 +147,21 @@ fn update_chunks_changes_every_element_exactly_once() {
                          the last chunk"
                     );
                 }
-                let calls = calls.into_inner();
+                let lengths =
+                    lengths.into_inner().unwrap_or_else(PoisonError::into_inner);
+                let calls = lengths.len();
+                let longest_allowed = len.div_ceil(threads);
+                if let Some(bad) = lengths
+                    .iter()
+                    .find(|&&chunk| chunk == 0 || chunk > longest_allowed)
+                {
+                    panic!(
+                        "update_chunks gave work a chunk of {bad} elements for {len} \
+                         elements on {threads} threads: every chunk holds between 1 \
+                         and len.div_ceil(threads) = {longest_allowed} elements, so \
+                         that all the threads asked for get a share"
+                    );
+                }
                 assert!(
                     calls <= threads,
                     "update_chunks called work {calls} times for {threads} threads on \

@@ -118,7 +118,8 @@ fn a_recorded_value_is_never_lost_under_contention() {
         DEADLINE,
         "eight threads recording 50,000 values each never finished: does the \
          compare_exchange loop retry for ever when the stored value is already \
-         larger? Stop as soon as it is at least your value",
+         larger? Stop as soon as it is at least your value, and after a failed \
+         exchange retry from the value compare_exchange returns",
         || {
             for round in 1..=ROUNDS {
                 let max = Maximum::new();
@@ -164,6 +165,12 @@ fn a_recorded_value_is_never_lost_under_contention() {
     );
 }
 
+/// What the tests that stage a race say when `update` never returns.
+const STUCK_IN_THE_LOOP: &str = "update or record never returned: does the \
+     compare_exchange loop retry for ever? Stop when change(current) is None or the \
+     exchange succeeds, and after a failed exchange retry from the value \
+     compare_exchange returns (the old one will never match again)";
+
 /// Runs `update(change)` on another thread and, while its `change` is
 /// between reading the maximum and returning, records `meanwhile` here: the
 /// moment a race would need, made to happen every time. Returns the values
@@ -207,16 +214,11 @@ fn update_interrupted_by(max: &Maximum, new: u64, meanwhile: u64) -> Vec<u64> {
 /// again from the value now there.
 #[test]
 fn an_update_that_lost_a_race_tries_again() {
-    let (seen, max) = watchdog(
-        DEADLINE,
-        "update or record never returned: does the compare_exchange loop retry \
-         for ever? Stop when change(current) is None or the exchange succeeds",
-        || {
-            let max = Maximum::new();
-            let seen = update_interrupted_by(&max, 10, 5);
-            (seen, max.get())
-        },
-    );
+    let (seen, max) = watchdog(DEADLINE, STUCK_IN_THE_LOOP, || {
+        let max = Maximum::new();
+        let seen = update_interrupted_by(&max, 10, 5);
+        (seen, max.get())
+    });
     assert_eq!(
         max, 10,
         "update(10) read 0, then another thread recorded 5 before update wrote; \
@@ -242,22 +244,19 @@ fn an_update_that_lost_a_race_tries_again() {
 /// before it writes: a plain store would bring the maximum down.
 #[test]
 fn an_update_never_overwrites_a_value_it_did_not_see() {
-    let max = watchdog(
-        DEADLINE,
-        "update or record never returned: does the compare_exchange loop retry \
-         for ever? Stop when change(current) is None or the exchange succeeds",
-        || {
-            let max = Maximum::new();
-            update_interrupted_by(&max, 5, 10);
-            max.get()
-        },
-    );
+    let (seen, max) = watchdog(DEADLINE, STUCK_IN_THE_LOOP, || {
+        let max = Maximum::new();
+        let seen = update_interrupted_by(&max, 5, 10);
+        (seen, max.get())
+    });
     assert_eq!(
         max, 10,
         "update(5) read 0, then another thread recorded 10 before update wrote; \
-         the maximum should stay 10 but is {max}: update overwrote a value it \
-         never saw. A load followed by a store cannot tell that the value \
-         changed in between; compare_exchange(current, new) can"
+         the maximum should stay 10 but is {max}, and change was called with \
+         {seen:?} only: update overwrote a value it never saw. A load followed by \
+         a store cannot tell that the value changed in between; \
+         compare_exchange(current, new) can, and when it fails, call change again \
+         with the value it returns instead of retrying the old answer"
     );
 }
 
@@ -283,65 +282,86 @@ fn a_published_value_is_read_back() {
              then set the flag to true"
         );
     }
+    let zero = Published::new();
+    zero.publish(0);
+    assert_eq!(
+        zero.read(),
+        Some(0),
+        "after publish(0), read() must return Some(0): 0 is a value like any other, \
+         so let the ready flag, not the value, say whether something was published"
+    );
 }
 
-/// A writer publishes 20,000 values one after another, each in its own
-/// `Published`, while a reader on another thread polls each one until it
-/// appears. The writer pauses briefly before each value, so the reader is
-/// already polling when it lands. A reader that sees the flag must see the
-/// value written before it; a flag raised before its value leaves a moment
-/// when it does not, and 20,000 tries find that moment.
+/// A writer publishes values one after another, each in its own
+/// `Published`, while a reader on another thread reads each one, polling
+/// until it appears. The writer pauses for at most a spin between values,
+/// so the reader often reads a slot at the very moment the writer publishes
+/// it. A reader that sees the flag must see the value written before it. A
+/// flag raised before its value (or a value read before its flag) leaves a
+/// window of a few instructions when it does not; it takes many tries to
+/// land in it, so the test makes up to `ROUNDS × VALUES` of them, and stops
+/// at the first miss. (A missing Release or Acquire alone cannot be seen on
+/// x86, whose every store is a release and every load an acquire.)
 #[test]
 fn a_reader_that_sees_the_flag_sees_the_value() {
     const VALUES: usize = 20_000;
+    const ROUNDS: usize = 100;
     watchdog(
         DEADLINE,
         "the reader never saw some published value: does publish set the flag \
          to true, and does read check it?",
         || {
-            let slots: Vec<Published> =
-                (0..VALUES).map(|_| Published::new()).collect();
-            let start = Rendezvous::new(
-                2,
-                "the writer and the reader could not start together; is the \
-                 machine overloaded?",
-            );
-            thread::scope(|s| {
-                s.spawn(|| {
-                    start.arrive();
-                    for (i, slot) in slots.iter().enumerate() {
-                        for _ in 0..100 {
-                            std::hint::spin_loop();
-                        }
-                        slot.publish(i as u64 + 1);
-                    }
-                });
-                s.spawn(|| {
-                    start.arrive();
-                    for (i, slot) in slots.iter().enumerate() {
-                        let mut polls = 0_u32;
-                        let seen = loop {
-                            match slot.read() {
-                                Some(value) => break value,
-                                // Poll tightly while the writer is likely
-                                // running; give way if it is not.
-                                None if polls < 1_000 => std::hint::spin_loop(),
-                                None => thread::yield_now(),
-                            }
-                            polls += 1;
-                        };
-                        assert_eq!(
-                            seen,
-                            i as u64 + 1,
-                            "value {i}: read() returned Some({seen}) but {want} was \
-                             published. The reader saw the flag before the value: in \
-                             publish, store the value first and raise the flag after \
-                             it (Release); in read, load the flag first (Acquire)",
-                            want = i + 1,
-                        );
-                    }
-                });
-            });
+            for round in 0..ROUNDS {
+                // Rounds with and without a pause meet the window in
+                // different ways; together they find it within a few.
+                publish_and_read(VALUES, round % 2);
+            }
         },
     );
+}
+
+fn publish_and_read(values: usize, pause: usize) {
+    let slots: Vec<Published> = (0..values).map(|_| Published::new()).collect();
+    let start = Rendezvous::new(
+        2,
+        "the writer and the reader could not start together; is the machine \
+         overloaded?",
+    );
+    thread::scope(|s| {
+        s.spawn(|| {
+            start.arrive();
+            for (i, slot) in slots.iter().enumerate() {
+                for _ in 0..pause {
+                    std::hint::spin_loop();
+                }
+                slot.publish(i as u64 + 1);
+            }
+        });
+        s.spawn(|| {
+            start.arrive();
+            for (i, slot) in slots.iter().enumerate() {
+                let mut polls = 0_u32;
+                let seen = loop {
+                    match slot.read() {
+                        Some(value) => break value,
+                        // Poll tightly while the writer is likely running;
+                        // give way if it is not.
+                        None if polls < 1_000 => std::hint::spin_loop(),
+                        None => thread::yield_now(),
+                    }
+                    polls += 1;
+                };
+                assert_eq!(
+                    seen,
+                    i as u64 + 1,
+                    "value {i}: read() returned Some({seen}) but {want} was \
+                     published. The reader saw the flag before the value: in \
+                     publish, store the value first and raise the flag after it \
+                     (Release); in read, load the flag first (Acquire) and the \
+                     value only after it",
+                    want = i + 1,
+                );
+            }
+        });
+    });
 }

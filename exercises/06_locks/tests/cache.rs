@@ -14,7 +14,7 @@ use std::thread;
 use std::time::Duration;
 
 use locks::Cache;
-use testkit::{DEADLINE, Rendezvous, watchdog};
+use testkit::{AbandonOnPanic, DEADLINE, Rendezvous, watchdog};
 
 /// Shorter than the watchdog's deadline, so a rendezvous reports first.
 const MEETING: Duration = Duration::from_secs(3);
@@ -151,6 +151,10 @@ fn computing_a_missing_value_does_not_block_readers_of_other_keys() {
             );
             thread::scope(|s| {
                 let computing = s.spawn(|| {
+                    // If get_or_compute panics (a todo!, say), the reader
+                    // stops waiting for this thread at once.
+                    let _abandon =
+                        (AbandonOnPanic(&started), AbandonOnPanic(&read_meanwhile));
                     cache.get_or_compute("slow", || {
                         started.arrive();
                         read_meanwhile.arrive();
@@ -158,6 +162,7 @@ fn computing_a_missing_value_does_not_block_readers_of_other_keys() {
                     })
                 });
                 let reader = s.spawn(|| {
+                    let _abandon = AbandonOnPanic(&read_meanwhile);
                     started.arrive();
                     let value = cache.get_or_compute("ready", || 0);
                     read_meanwhile.arrive();
@@ -174,6 +179,64 @@ fn computing_a_missing_value_does_not_block_readers_of_other_keys() {
                     "a missing key's value is what compute returned"
                 );
                 assert_eq!(ready, 1, "a cached key's value is the one stored");
+            });
+        },
+    );
+}
+
+/// While one thread computes a missing key, another stores a different
+/// missing key, which takes the write lock: possible only if the first holds
+/// no lock at all while it computes, not even the read lock.
+#[test]
+fn computing_a_missing_value_does_not_block_storing_another() {
+    watchdog(
+        DEADLINE,
+        "storing a key while another key's value was being computed never \
+         finished: compute the missing value with no lock held",
+        || {
+            let cache = Cache::new();
+            let started = Rendezvous::with_deadline(
+                2,
+                MEETING,
+                "compute for a missing key never ran: call it when the key is \
+                 not in the map",
+            );
+            let stored_meanwhile = Rendezvous::with_deadline(
+                2,
+                MEETING,
+                "While one key's value was being computed, another thread could \
+                 not store a different key: compute with no lock held, not under \
+                 the read lock either (let the read guard go before computing), \
+                 and take the write lock only to store the value",
+            );
+            thread::scope(|s| {
+                let computing = s.spawn(|| {
+                    let _abandon = (
+                        AbandonOnPanic(&started),
+                        AbandonOnPanic(&stored_meanwhile),
+                    );
+                    cache.get_or_compute("slow", || {
+                        started.arrive();
+                        stored_meanwhile.arrive();
+                        1
+                    })
+                });
+                let storing = s.spawn(|| {
+                    let _abandon = AbandonOnPanic(&stored_meanwhile);
+                    started.arrive();
+                    let value = cache.get_or_compute("quick", || 2);
+                    stored_meanwhile.arrive();
+                    value
+                });
+                let slow =
+                    computing.join().unwrap_or_else(|p| panic::resume_unwind(p));
+                let quick =
+                    storing.join().unwrap_or_else(|p| panic::resume_unwind(p));
+                assert_eq!(
+                    (slow, quick),
+                    (1, 2),
+                    "each missing key's value is what its compute returned"
+                );
             });
         },
     );

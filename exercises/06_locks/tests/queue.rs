@@ -85,7 +85,7 @@ fn push_waits_while_the_queue_is_full_and_resumes_when_space_appears() {
                 panic!(
                     "push(3) returned {result:?} while the queue held 2 items of \
                      capacity 2 and nobody popped: push must wait while the queue is \
-                     full (is the queue unbounded?)"
+                     full, that is while len() >= capacity (is the queue unbounded?)"
                 );
             }
             assert_eq!(queue.pop(), Some(1), "the first item in is the first out");
@@ -164,8 +164,8 @@ fn the_capacity_is_never_exceeded() {
             if results.recv_timeout(WATCH).is_ok() {
                 panic!(
                     "a 6th push returned on a queue of capacity 5 while nobody popped \
-                     (len() is now {}): push must wait while the queue is full (is the \
-                     queue unbounded?)",
+                     (len() is now {}): push must wait while the queue is full, that \
+                     is while len() >= capacity (is the queue unbounded?)",
                     queue.len()
                 );
             }
@@ -180,7 +180,8 @@ fn the_capacity_is_never_exceeded() {
                 let ok = results.recv_timeout(PATIENCE).unwrap_or_else(|_| {
                     panic!(
                         "close did not release the producers waiting in push: wake \
-                         every waiter (notify_all on not_full)"
+                         every waiter (notify_all on not_full), and let push stop \
+                         waiting once the queue is closed (wait while full and open)"
                     )
                 });
                 assert!(
@@ -392,7 +393,9 @@ fn close_wakes_every_consumer_waiting_in_pop() {
                 let item = results.recv_timeout(PATIENCE).unwrap_or_else(|_| {
                     panic!(
                         "close woke only {k} of the {CONSUMERS} consumers waiting in \
-                         pop: wake every waiter (notify_all), not one (notify_one)"
+                         pop: wake every waiter (notify_all), not one (notify_one), \
+                         and let pop stop waiting once the queue is closed (wait \
+                         while empty and open)"
                     )
                 });
                 assert_eq!(item, None, "pop on a closed, empty queue returns None");
@@ -423,7 +426,9 @@ fn close_wakes_every_producer_waiting_in_push() {
                 let (item, result) = results.recv_timeout(PATIENCE).unwrap_or_else(|_| {
                     panic!(
                         "close woke only {k} of the {PRODUCERS} producers waiting in \
-                         push: wake every waiter (notify_all), not one (notify_one)"
+                         push: wake every waiter on not_full as well as on not_empty \
+                         (notify_all, not notify_one), and let push stop waiting once \
+                         the queue is closed (wait while full and open)"
                     )
                 });
                 assert_eq!(

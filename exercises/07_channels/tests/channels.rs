@@ -102,6 +102,31 @@ fn fan_in_ends_when_the_producers_send_nothing() {
     );
 }
 
+/// The producer sends its item only once the thread running fan_in has
+/// stopped to wait for it (asleep in the kernel, as in `recv`). A collector
+/// that takes what is in the channel right now and stops (`try_iter`,
+/// `try_recv`) has found it empty and given up by then.
+#[test]
+fn fan_in_waits_for_a_producer_that_sends_late() {
+    let items = watchdog(DEADLINE, FAN_IN_STUCK, || {
+        let collector = this_threads_stat();
+        let late = move |tx: Sender<u32>| {
+            wait_until_stopped(collector.as_deref(), Duration::from_secs(2));
+            // The late item finds nobody listening if fan_in gave up early.
+            let _ = tx.send(7);
+        };
+        fan_in(vec![late])
+    });
+    assert_eq!(
+        items,
+        [7],
+        "the producer sent 7 once fan_in's thread had stopped to wait, and fan_in \
+         returned {items:?}: keep receiving until every Sender is gone (rx.iter(), \
+         or recv() in a loop); try_iter and try_recv stop at the first moment the \
+         channel is empty, and do not wait for the producers"
+    );
+}
+
 /// Every producer arrives at a rendezvous that opens only when all four are
 /// in flight at the same moment: a fan_in that runs them one at a time fails
 /// here with the rendezvous's message, whatever the machine's speed.
@@ -171,17 +196,31 @@ fn fan_in_keeps_the_order_items_arrived_in() {
     );
 }
 
+/// Producer 1 panics at once; producer 2 takes its time (it waits for a word
+/// from the test that only comes after fan_in has returned, or else gives up
+/// after a while). fan_in must pass the panic on, but only after producer 2
+/// has finished too.
 #[test]
 fn a_panicking_producer_makes_fan_in_panic() {
     let finished = Arc::new(AtomicUsize::new(0));
+    let (fan_in_returned, returned) = mpsc::channel::<()>();
+    let returned = Arc::new(Mutex::new(returned));
     let producers: Vec<_> = (0..3u32)
         .map(|p| {
-            let finished = Arc::clone(&finished);
+            let (finished, returned) =
+                (Arc::clone(&finished), Arc::clone(&returned));
             move |tx: Sender<u32>| {
                 if p == 1 {
                     panic!(
                         "producer 1 fails on purpose: this panic is part of the test"
                     );
+                }
+                if p == 2 {
+                    let returned =
+                        returned.lock().expect("only producer 2 locks it");
+                    // A correct fan_in is still waiting for this producer, so
+                    // the word never comes: this wait times out.
+                    let _ = returned.recv_timeout(Duration::from_millis(200));
                 }
                 tx.send(p).expect("fan_in dropped its Receiver too early");
                 finished.fetch_add(1, SeqCst);
@@ -193,10 +232,13 @@ fn a_panicking_producer_makes_fan_in_panic() {
             panic::catch_unwind(AssertUnwindSafe(|| fan_in(producers)))
         });
     let finished = finished.load(SeqCst);
+    let _ = fan_in_returned.send(());
     assert_eq!(
         finished, 2,
-        "only {finished} of the 2 producers that do not panic ran to the end: \
-         fan_in must run every producer, and collect until all have finished"
+        "fan_in returned while only {finished} of the 2 producers that do not \
+         panic had run to the end: it must pass a producer's panic on only after \
+         the others have finished, so collect until every Sender is gone and join \
+         the producers after that, not before"
     );
     if let Ok(items) = outcome {
         panic!(
@@ -336,14 +378,27 @@ fn pipeline_reads_the_source_on_a_thread_of_its_own() {
 }
 
 /// The producer counts the items it made; the consumer counts the items it
-/// took. With a channel of `BOUND` slots, the producer can be at most
-/// `BOUND + 1` ahead: `BOUND` items queued and one in its hand, waiting to be
+/// took. With a channel of `bound` slots, the producer can be at most
+/// `bound + 1` ahead: `bound` items queued and one in its hand, waiting to be
 /// sent. On the first item, the consumer waits until the producer thread has
 /// stopped running (it is blocked on the full channel, or it has finished), so
 /// a producer without backpressure has all the time it needs to run ahead.
+/// A bound of 0 is a channel that holds nothing: each item is handed over.
 #[test]
 fn the_producer_never_runs_more_than_the_bound_ahead() {
-    const BOUND: usize = 3;
+    for bound in [3, 0] {
+        let worst =
+            watchdog(DEADLINE, PIPELINE_STUCK, move || furthest_ahead(bound));
+        assert!(
+            worst >= 1,
+            "the producer was never ahead of the consumer: run it on its own thread"
+        );
+    }
+}
+
+/// Runs a pipeline of 60 items with `bound` and returns how far the producer
+/// was ahead at most; panics if it was ever further than `bound + 1`.
+fn furthest_ahead(bound: usize) -> usize {
     let produced = Arc::new(AtomicUsize::new(0));
     let producer_stat = Arc::new(Mutex::new(None::<PathBuf>));
     let source = {
@@ -357,35 +412,38 @@ fn the_producer_never_runs_more_than_the_bound_ahead() {
             produced.fetch_add(1, SeqCst);
         })
     };
-    let worst = watchdog(DEADLINE, PIPELINE_STUCK, move || {
-        let mut taken = 0;
-        let mut worst = 0;
-        pipeline(source, BOUND, |item| {
-            taken += 1;
-            if taken == 1 {
-                let stat =
-                    producer_stat.lock().expect("no other thread panics here");
-                wait_until_stopped(stat.as_deref(), Duration::from_secs(2));
-            }
-            let made = produced.load(SeqCst);
-            let ahead = made - taken;
-            assert!(
-                ahead <= BOUND + 1,
-                "when the consumer took item number {taken}, the producer had \
-                 already made {made}: it ran {ahead} ahead with a bound of {BOUND}. \
-                 There is no backpressure: send() on an mpsc::channel() never \
-                 waits. Use mpsc::sync_channel(bound), whose send() waits while \
-                 `bound` items are queued."
-            );
-            worst = worst.max(ahead);
-            item
-        });
-        worst
+    let mut taken = 0;
+    let mut worst = 0;
+    pipeline(source, bound, |item| {
+        taken += 1;
+        if taken == 1 {
+            let stat = producer_stat.lock().expect("no other thread panics here");
+            wait_until_stopped(stat.as_deref(), Duration::from_secs(2));
+        }
+        let made = produced.load(SeqCst);
+        let ahead = made - taken;
+        let allowed = bound + 1;
+        assert!(
+            ahead != allowed + 1,
+            "when the consumer took item number {taken}, the producer had already \
+             made {made}: it ran {ahead} ahead with a bound of {bound}, one more \
+             than the {bound} queued plus one in hand allowed. The channel holds \
+             one item too many: pass `bound` itself to mpsc::sync_channel(bound), \
+             0 included (a channel of 0 hands each item straight over)."
+        );
+        assert!(
+            ahead <= allowed,
+            "when the consumer took item number {taken}, the producer had already \
+             made {made}: it ran {ahead} ahead with a bound of {bound}. There is \
+             no backpressure: send() on an mpsc::channel() never waits. Use \
+             mpsc::sync_channel(bound), whose send() waits while `bound` items are \
+             queued, and consume each item as it arrives instead of collecting \
+             them all first."
+        );
+        worst = worst.max(ahead);
+        item
     });
-    assert!(
-        worst >= 1,
-        "the producer was never ahead of the consumer: run it on its own thread"
-    );
+    worst
 }
 
 /// The `stat` file of the calling thread in `/proc` (Linux); `None` elsewhere.
