@@ -314,6 +314,63 @@ pub fn left_behind(pids: &[u32]) -> Vec<(u32, char)> {
         .collect()
 }
 
+/// A thread watched from outside, through `/proc` (Linux): whether it has
+/// stopped running to wait in the kernel, as a thread blocked in `recv`, in
+/// `lock` or on a full channel does.
+///
+/// ```
+/// let watch = testkit::ThreadWatch::this_thread();
+/// // ...hand `watch` to another thread, which can then wait until this one
+/// // is blocked before it acts:
+/// watch.wait_until_asleep(std::time::Duration::from_millis(10));
+/// ```
+#[derive(Debug, Clone)]
+pub struct ThreadWatch {
+    /// `/proc/<pid>/task/<tid>/stat`; `None` without `/proc`.
+    stat: Option<std::path::PathBuf>,
+}
+
+impl ThreadWatch {
+    /// The calling thread.
+    pub fn this_thread() -> ThreadWatch {
+        // "/proc/thread-self" links to "<pid>/task/<tid>".
+        let stat = std::fs::read_link("/proc/thread-self")
+            .ok()
+            .map(|task| std::path::Path::new("/proc").join(task).join("stat"));
+        ThreadWatch { stat }
+    }
+
+    /// The state `/proc` shows for the thread: `R` running or runnable, `S`
+    /// asleep, `Z` or `X` ending; `None` once it has ended, or without
+    /// `/proc`.
+    pub fn state(&self) -> Option<char> {
+        let text = std::fs::read_to_string(self.stat.as_ref()?).ok()?;
+        // The state is the first field after the name in parentheses.
+        let (_, rest) = text.rsplit_once(')')?;
+        rest.trim_start().chars().next()
+    }
+
+    /// Waits until the thread is asleep in the kernel, seen so twice in a
+    /// row, or has ended; returns whether it was seen so before `deadline`.
+    /// Without `/proc` it cannot see the thread, so it gives it a fixed
+    /// 300 ms to get there and returns `false`.
+    pub fn wait_until_asleep(&self, deadline: Duration) -> bool {
+        if self.stat.is_none() {
+            thread::sleep(Duration::from_millis(300));
+            return false;
+        }
+        let mut asleep = 0;
+        eventually(deadline, || {
+            match self.state() {
+                Some('S') => asleep += 1,
+                Some('Z' | 'X') | None => return true,
+                Some(_) => asleep = 0,
+            }
+            asleep >= 2
+        })
+    }
+}
+
 /// Busy-works for `duration` of wall time and returns a value that depends on
 /// the work, so the optimizer cannot remove it. Stands in for "CPU-bound work"
 /// in tests that need a task to occupy a core for a while.

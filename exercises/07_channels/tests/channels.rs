@@ -1,18 +1,15 @@
 //! The spec for chapter 7. Run with `cargo test -p channels`.
 
 use std::any::Any;
-use std::fs;
 use std::panic::{self, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::Duration;
 
 use channels::{as_completed, fan_in, pipeline};
-use testkit::{DEADLINE, Rendezvous, ThreadLog, eventually, watchdog};
+use testkit::{DEADLINE, Rendezvous, ThreadLog, ThreadWatch, watchdog};
 
 /// How long a test waits for tasks that must be in flight together.
 const MEETING: Duration = Duration::from_secs(3);
@@ -109,9 +106,9 @@ fn fan_in_ends_when_the_producers_send_nothing() {
 #[test]
 fn fan_in_waits_for_a_producer_that_sends_late() {
     let items = watchdog(DEADLINE, FAN_IN_STUCK, || {
-        let collector = this_threads_stat();
+        let collector = ThreadWatch::this_thread();
         let late = move |tx: Sender<u32>| {
-            wait_until_stopped(collector.as_deref(), Duration::from_secs(2));
+            collector.wait_until_asleep(Duration::from_secs(2));
             // The late item finds nobody listening if fan_in gave up early.
             let _ = tx.send(7);
         };
@@ -400,14 +397,13 @@ fn the_producer_never_runs_more_than_the_bound_ahead() {
 /// was ahead at most; panics if it was ever further than `bound + 1`.
 fn furthest_ahead(bound: usize) -> usize {
     let produced = Arc::new(AtomicUsize::new(0));
-    let producer_stat = Arc::new(Mutex::new(None::<PathBuf>));
+    let producer = Arc::new(Mutex::new(None::<ThreadWatch>));
     let source = {
-        let (produced, producer_stat) =
-            (Arc::clone(&produced), Arc::clone(&producer_stat));
+        let (produced, producer) = (Arc::clone(&produced), Arc::clone(&producer));
         (0..60usize).inspect(move |&i| {
             if i == 0 {
-                *producer_stat.lock().expect("no other thread panics here") =
-                    this_threads_stat();
+                *producer.lock().expect("no other thread panics here") =
+                    Some(ThreadWatch::this_thread());
             }
             produced.fetch_add(1, SeqCst);
         })
@@ -417,8 +413,11 @@ fn furthest_ahead(bound: usize) -> usize {
     pipeline(source, bound, |item| {
         taken += 1;
         if taken == 1 {
-            let stat = producer_stat.lock().expect("no other thread panics here");
-            wait_until_stopped(stat.as_deref(), Duration::from_secs(2));
+            let producer = producer.lock().expect("no other thread panics here");
+            if let Some(producer) = producer.as_ref() {
+                // Asleep: blocked on the full channel, as far ahead as it can get.
+                producer.wait_until_asleep(Duration::from_secs(2));
+            }
         }
         let made = produced.load(SeqCst);
         let ahead = made - taken;
@@ -444,39 +443,4 @@ fn furthest_ahead(bound: usize) -> usize {
         item
     });
     worst
-}
-
-/// The `stat` file of the calling thread in `/proc` (Linux); `None` elsewhere.
-fn this_threads_stat() -> Option<PathBuf> {
-    let task = fs::read_link("/proc/thread-self").ok()?; // "<pid>/task/<tid>"
-    Some(Path::new("/proc").join(task).join("stat"))
-}
-
-/// Waits until the thread whose `stat` file this is has stopped running: it
-/// is asleep in the kernel (blocked on a full channel, say), seen so twice in
-/// a row, or it has ended. Gives up quietly after `deadline`. Without
-/// `/proc`, it can only give the thread a fixed 300 ms to run.
-fn wait_until_stopped(stat: Option<&Path>, deadline: Duration) {
-    let Some(stat) = stat else {
-        thread::sleep(Duration::from_millis(300));
-        return;
-    };
-    let mut asleep = 0;
-    eventually(deadline, || {
-        match thread_state(stat) {
-            Some('S') => asleep += 1,
-            Some('Z' | 'X') | None => return true, // ending, or ended
-            Some(_) => asleep = 0,
-        }
-        asleep >= 2
-    });
-}
-
-/// The state `/proc` shows for a thread: `R` running or runnable, `S`
-/// asleep; `None` once the thread has ended.
-fn thread_state(stat: &Path) -> Option<char> {
-    let text = fs::read_to_string(stat).ok()?;
-    // The state is the first field after the command name in parentheses.
-    let (_, rest) = text.rsplit_once(')')?;
-    rest.trim_start().chars().next()
 }
