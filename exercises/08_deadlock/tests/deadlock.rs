@@ -16,7 +16,7 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use deadlock::{Bank, Refused, dine, philosopher};
-use testkit::{DEADLINE, ThreadLog, eventually, watchdog};
+use testkit::{DEADLINE, ThreadLog, eventually, panic_text, watchdog};
 
 const TRANSFER_CYCLE: &str = "the transfers deadlocked: one held account a and \
     waited for b while another held b and waited for a, a cycle that nothing can \
@@ -222,6 +222,78 @@ fn a_transfer_waiting_for_an_account_holds_no_other() {
     assert_eq!(balances(&bank), [110, 90, 95, 105]);
 }
 
+/// Holds account 0's lock, starts `transfer(1, 0, 60)`, and while it waits
+/// for account 0 lets `transfer(1, 2, 50)` take most of account 1's money.
+/// The first transfer must then be refused: a balance checked before both
+/// locks are held may be stale by the time the money moves.
+#[test]
+fn a_transfer_checks_the_balance_while_holding_both_locks() {
+    let bank = Arc::new(Bank::new(&[100, 100, 100]));
+    let held = bank
+        .account(0)
+        .lock()
+        .expect("nothing has panicked holding account 0 yet");
+    let waiting = spawn_watched({
+        let bank = Arc::clone(&bank);
+        move || match panic::catch_unwind(AssertUnwindSafe(|| {
+            bank.transfer(1, 0, 60)
+        })) {
+            // A skeleton's todo!() fails the test with its own message.
+            Err(payload)
+                if panic_text(&*payload).starts_with("not yet implemented") =>
+            {
+                panic::resume_unwind(payload)
+            }
+            outcome => outcome,
+        }
+    });
+    let waiting = waiting.wait_until_blocked(
+        "transfer(1, 0, 60) did not wait for account 0, which another thread held: \
+         it finished, or kept running for 2 s. Lock both accounts (with `lock`, \
+         which blocks until the account is free) before changing them.",
+    );
+    if let Err(TryLockError::WouldBlock) = bank.account(1).try_lock() {
+        panic!(
+            "transfer(1, 0, 60) held account 1 while it waited for account 0: lock \
+             the lower id first, whichever way the money goes."
+        );
+    }
+    let meanwhile = {
+        let bank = Arc::clone(&bank);
+        watchdog(
+            DEADLINE,
+            "transfer(1, 2, 50) could not run while transfer(1, 0, 60) waited for \
+             account 0, although accounts 1 and 2 were free: is there one lock for \
+             the whole bank? Lock only the two accounts a transfer touches.",
+            move || bank.transfer(1, 2, 50),
+        )
+    };
+    assert_eq!(
+        meanwhile,
+        Ok(()),
+        "transfer(1, 2, 50) had the money to succeed"
+    );
+    drop(held);
+    let outcome = waiting.join(CALL_STUCK);
+    assert!(
+        matches!(outcome, Ok(Err(Refused::InsufficientFunds))),
+        "transfer(1, 0, 60) looked at account 1's balance (100) before it held both \
+         locks; by the time it moved the money, another transfer had left 50 there, \
+         and it {}. Check the balance while holding both locks, right before you \
+         write.",
+        match outcome {
+            Ok(Ok(())) => "went ahead anyway".to_owned(),
+            Ok(Err(refused)) => format!("returned Err({refused:?})"),
+            Err(_) => "panicked (its message is above)".to_owned(),
+        }
+    );
+    assert_eq!(
+        balances(&bank),
+        [100, 50, 150],
+        "a refused transfer must change nothing"
+    );
+}
+
 /// Holds account 2's lock, then starts `total()`. While it waits for account
 /// 2, it must still hold accounts 0 and 1: a total that reads one account at
 /// a time can count money twice, or not at all, when a transfer runs between
@@ -242,6 +314,14 @@ fn total_holds_every_account_while_it_adds() {
          finished, or kept running for 2 s. It must lock every account (with \
          `lock`, which blocks until the account is free) to read its balance.",
     );
+    if let Err(TryLockError::WouldBlock) = bank.account(3).try_lock() {
+        panic!(
+            "total() held account 3 while it waited for account 2: it locks the \
+             accounts from the highest id down, the opposite of the transfers' \
+             order, so a transfer holding 2 and waiting for 3 deadlocks with it. \
+             Lock every account in id order, the lowest first."
+        );
+    }
     for id in [0, 1] {
         if let Ok(_free) = bank.account(id).try_lock() {
             panic!(
@@ -587,6 +667,48 @@ fn five_philosophers_eat_every_meal_and_neighbours_never_together() {
         "the {SEATS} philosophers ate on {threads} threads: give each philosopher a \
          thread of its own"
     );
+}
+
+/// While philosopher 0 eats its first meal, holding forks 0 and 1, its
+/// neighbours wait holding nothing (they reach for fork 0 or fork 1 first),
+/// so philosopher 2 or 3 can always eat. Philosopher 0 stays at the table
+/// until one of them has: that happens at once when the philosophers dine
+/// together, and never when each one's thread is joined before the next
+/// starts.
+#[test]
+fn the_philosophers_dine_at_the_same_time() {
+    const SEATS: usize = 5;
+    let counts: Arc<Vec<AtomicUsize>> =
+        Arc::new((0..SEATS).map(|_| AtomicUsize::new(0)).collect());
+    let alone = Arc::new(AtomicBool::new(false));
+    {
+        let (counts, alone) = (Arc::clone(&counts), Arc::clone(&alone));
+        watchdog(DEADLINE * 2, DINNER_CYCLE, move || {
+            dine(SEATS, 3, move |seat| {
+                if seat == 0 && counts[0].load(SeqCst) == 0 {
+                    let others_ate = eventually(DEADLINE, || {
+                        counts[2].load(SeqCst) + counts[3].load(SeqCst) > 0
+                    });
+                    alone.store(!others_ate, SeqCst);
+                }
+                counts[seat].fetch_add(1, SeqCst);
+            });
+        });
+    }
+    assert!(
+        !alone.load(SeqCst),
+        "philosopher 0 sat alone at the table for {DEADLINE:?}: philosophers 2 and \
+         3, whose forks were free, never ate meanwhile. Are the philosophers dining \
+         one after another? Start every philosopher's thread before you wait for \
+         any of them (thread::scope joins them all at its end)."
+    );
+    for (seat, count) in counts.iter().enumerate() {
+        let count = count.load(SeqCst);
+        assert_eq!(
+            count, 3,
+            "philosopher {seat} ate {count} meals instead of 3"
+        );
+    }
 }
 
 /// A thread started by [`spawn_watched`]: its handle, and where the operating

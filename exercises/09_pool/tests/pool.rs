@@ -5,12 +5,14 @@
 //! "deliberate panic"; those panics are kept out of the test output.
 
 use std::cell::RefCell;
+use std::fs;
 use std::panic;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, Once, PoisonError};
-use std::thread;
+use std::thread::{self, ThreadId};
 use std::time::Duration;
 
 use pool::{TaskError, ThreadPool};
@@ -34,9 +36,13 @@ const SIDE_BY_SIDE: &str = "A pool of N workers runs N tasks side by side. Does 
 
 const DELIBERATE: &str = "deliberate panic";
 
+/// Every panic that was not deliberate, with the thread it happened on, so
+/// that a test can ask whether its pool's workers panicked.
+static PANICKED: Mutex<Vec<(ThreadId, String)>> = Mutex::new(Vec::new());
+
 /// Keeps the panics the tests cause on purpose out of the output, so that a
 /// failing test shows its own message and not a thousand others. Every other
-/// panic still goes to the default hook.
+/// panic still goes to the default hook, and is noted in [`PANICKED`].
 fn quiet_deliberate_panics() {
     static QUIET: Once = Once::new();
     QUIET.call_once(|| {
@@ -48,6 +54,13 @@ fn quiet_deliberate_panics() {
                 .copied()
                 .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
             if !message.is_some_and(|m| m.starts_with(DELIBERATE)) {
+                PANICKED
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push((
+                        thread::current().id(),
+                        message.unwrap_or("").to_owned(),
+                    ));
                 default(info);
             }
         }));
@@ -444,8 +457,9 @@ fn the_pool_keeps_its_workers_after_a_thousand_panics() {
 }
 
 /// Eight tasks: the two running ones wait at a gate that opens 100 ms after
-/// the test starts dropping the pool, and six wait in the queue. A drop that
-/// returns early is caught with every task still unfinished.
+/// the test starts dropping the pool, and six wait in the queue. The pool is
+/// dropped only once both workers are inside a task. A drop that returns
+/// early is caught with every task still unfinished.
 #[test]
 fn dropping_the_pool_finishes_every_queued_task() {
     let finished = watchdog(
@@ -461,15 +475,24 @@ fn dropping_the_pool_finishes_every_queued_task() {
                 TOGETHER,
                 "the two workers did not both start a task",
             ));
+            let (started, on_start) = mpsc::channel::<()>();
             for i in 0..8 {
                 let (finished, gate) = (Arc::clone(&finished), Arc::clone(&gate));
+                let started = started.clone();
                 // The handles are dropped: the tasks must run all the same.
                 let _ = pool.submit(move || {
                     if i < 2 {
+                        let _ = started.send(());
                         gate.arrive();
                     }
                     finished.fetch_add(1, SeqCst);
                 });
+            }
+            for _ in 0..2 {
+                on_start.recv_timeout(TOGETHER).expect(
+                    "the two workers did not both start a task within 1 s of being \
+                     given eight",
+                );
             }
             let opener = {
                 let gate = Arc::clone(&gate);
@@ -480,15 +503,16 @@ fn dropping_the_pool_finishes_every_queued_task() {
             };
             drop(pool);
             let at_drop = finished.load(SeqCst);
-            opener.join().expect("the gate's opener panicked");
+            let _ = opener.join(); // a gate that never opened said so above
             at_drop
         },
     );
     assert_eq!(
         finished, 8,
         "dropping the pool returned when only {finished} of 8 queued tasks had \
-         finished: Drop must close the queue and then join every worker, which \
-         ends only once the queue is empty"
+         finished: Drop must close the queue and then join every worker, and a \
+         worker may stop only when recv() says the queue is closed and empty (not \
+         at a stop flag of its own, which leaves the queued tasks behind)"
     );
 }
 
@@ -509,10 +533,11 @@ impl Drop for CountOnExit {
 
 /// Three tasks meet, so each runs on its own worker, and leave behind a
 /// thread-local that counts its thread's end. Dropping the pool must wait for
-/// all three threads to end.
+/// all three threads to end, and they must end by returning, not panicking.
 #[test]
 fn dropping_the_pool_joins_every_worker() {
-    let (ended, ended_later) = watchdog(
+    quiet_deliberate_panics();
+    let (ended, ended_later, worker_panics) = watchdog(
         WATCH,
         &format!(
             "dropping the pool never returned: close the queue (drop the sender) \
@@ -521,14 +546,19 @@ fn dropping_the_pool_joins_every_worker() {
         || {
             let pool = ThreadPool::new(3, 3);
             let ended = Arc::new(AtomicUsize::new(0));
+            let log = Arc::new(ThreadLog::new());
             let all_three =
                 Arc::new(Rendezvous::with_deadline(3, TOGETHER, SIDE_BY_SIDE));
             let handles: Vec<_> = (0..3)
                 .map(|_| {
-                    let (ended, all_three) =
-                        (Arc::clone(&ended), Arc::clone(&all_three));
+                    let (ended, all_three, log) = (
+                        Arc::clone(&ended),
+                        Arc::clone(&all_three),
+                        Arc::clone(&log),
+                    );
                     pool.submit(move || {
                         all_three.arrive();
+                        log.record();
                         ON_EXIT.with(|slot| {
                             *slot.borrow_mut() = Some(CountOnExit(ended));
                         });
@@ -541,8 +571,22 @@ fn dropping_the_pool_joins_every_worker() {
             drop(pool);
             let at_drop = ended.load(SeqCst);
             eventually(Duration::from_secs(2), || ended.load(SeqCst) == 3);
-            (at_drop, ended.load(SeqCst))
+            let workers = log.threads();
+            let worker_panics: Vec<String> = PANICKED
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .iter()
+                .filter(|(thread, _)| workers.contains(thread))
+                .map(|(_, message)| message.clone())
+                .collect();
+            (at_drop, ended.load(SeqCst), worker_panics)
         },
+    );
+    assert!(
+        worker_panics.is_empty(),
+        "the workers panicked when the pool was dropped ({worker_panics:?}): once \
+         the queue is closed and empty, recv() returns Err, and that is the \
+         worker's signal to return from its loop, not an error to unwrap"
     );
     assert_eq!(
         ended_later, 3,
@@ -556,6 +600,65 @@ fn dropping_the_pool_joins_every_worker() {
          running: join every worker in Drop (keep their JoinHandles)",
         3 - ended
     );
+}
+
+/// A pool of one worker runs one task, which notes where `/proc` shows its
+/// thread's state. With nothing left to do, the worker must be seen asleep
+/// (blocked in `recv`), not running: an idle pool costs no CPU. (One worker,
+/// so that a polling worker cannot be seen asleep waiting for the lock.)
+#[test]
+fn an_idle_worker_sleeps_instead_of_polling() {
+    let asleep = watchdog(
+        WATCH,
+        "the task never finished, or dropping the idle pool never returned: close \
+         the queue (drop the sender) before joining the workers",
+        || {
+            let pool = ThreadPool::new(1, 1);
+            // "<pid>/task/<tid>", on Linux only.
+            let task = pool.submit(|| {
+                (
+                    thread::current().id(),
+                    fs::read_link("/proc/thread-self").ok(),
+                )
+            });
+            let (ran_on, task) = value_of(task.result(), "the task");
+            let Some(task) = task.filter(|_| ran_on != thread::current().id())
+            else {
+                // No /proc to look at, or no worker (other tests say so).
+                return true;
+            };
+            let stat = PathBuf::from("/proc").join(task).join("stat");
+            let mut asleep = 0;
+            let seen_asleep = eventually(Duration::from_secs(2), || {
+                match thread_state(&stat) {
+                    Some('S') => asleep += 1,
+                    Some(_) => asleep = 0,
+                    // Ended: not a worker that outlives its task, which other
+                    // tests report.
+                    None => return true,
+                }
+                asleep >= 2
+            });
+            drop(pool);
+            seen_asleep
+        },
+    );
+    assert!(
+        asleep,
+        "the idle worker kept running for 2 s with no task to do: a worker that \
+         polls the queue (try_recv in a loop) burns a core while the pool is idle. \
+         Block in recv(), which sleeps until a job arrives; the lock is released as \
+         soon as the statement that took the job ends."
+    );
+}
+
+/// The state `/proc` shows for a thread: `R` running or runnable, `S`
+/// asleep; `None` once the thread has ended.
+fn thread_state(stat: &Path) -> Option<char> {
+    let text = fs::read_to_string(stat).ok()?;
+    // The state is the first field after the command name in parentheses.
+    let (_, rest) = text.rsplit_once(')')?;
+    rest.trim_start().chars().next()
 }
 
 /// One worker, busy; a queue of two, filled. The next submit must wait. While

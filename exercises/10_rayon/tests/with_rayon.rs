@@ -118,7 +118,9 @@ fn word_frequencies_counts_texts_side_by_side() {
             4,
             TOGETHER,
             "The texts were counted one at a time: iterate with texts.par_iter(), \
-             not .iter(), so that rayon counts them on all of its threads.",
+             not .iter(), so that rayon counts them on all of its threads, and \
+             count each text into a map of its own (count_words) instead of into \
+             one map behind a shared lock, which the texts then wait for in turn.",
         ));
         let texts = texts(8, &log, Some(&meet));
         pool_of(4).install(|| word_frequencies(&texts))
@@ -308,6 +310,37 @@ fn the_sort_compares_on_several_threads_at_once() {
     );
 }
 
+/// A slice below the cut-off, sorted from a thread outside any rayon pool:
+/// every comparison must happen on that thread. A sort that calls
+/// `rayon::join` for it hands the halves to rayon's global pool instead.
+#[test]
+fn a_short_slice_is_sorted_on_the_calling_thread() {
+    let (compared_on, caller, sorted) =
+        watchdog(WATCH, "parallel_sort never returned", || {
+            let log: &'static ThreadLog = Box::leak(Box::new(ThreadLog::new()));
+            let mut keys: Vec<Logged> = random_values(SEQUENTIAL_CUTOFF / 2, 11)
+                .into_iter()
+                .map(|value| Logged { value, log })
+                .collect();
+            parallel_sort(&mut keys);
+            let sorted = keys.windows(2).all(|w| w[0].value <= w[1].value);
+            (log.threads(), thread::current().id(), sorted)
+        });
+    assert!(
+        sorted,
+        "parallel_sort must leave the keys in ascending order"
+    );
+    assert!(
+        compared_on.iter().all(|&thread| thread == caller),
+        "parallel_sort of {} elements, fewer than SEQUENTIAL_CUTOFF, compared on \
+         {} threads: below the cut-off, sort on the current thread with v.sort(). \
+         A recursion that splits down to single elements pays a join and an \
+         allocation per element, far more than the sorting itself",
+        SEQUENTIAL_CUTOFF / 2,
+        compared_on.len()
+    );
+}
+
 #[test]
 fn block_sums_add_up_each_block_in_order() {
     let outcomes = watchdog(WATCH, "block_sums never returned", || {
@@ -390,9 +423,46 @@ fn global_pool_threads() -> HashSet<ThreadId> {
         .collect()
 }
 
+/// A text that notes the size of the rayon pool that reads it.
+struct SizedText {
+    log: Arc<ThreadLog>,
+    sizes: Arc<std::sync::Mutex<HashSet<usize>>>,
+}
+
+impl AsRef<str> for SizedText {
+    fn as_ref(&self) -> &str {
+        self.log.record();
+        self.sizes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(rayon::current_num_threads());
+        "how big is this pool"
+    }
+}
+
+/// Which threads read a few texts on `cpu`, and the sizes of the pools they
+/// belonged to.
+fn pool_seen_by(cpu: &CpuPool) -> (HashSet<ThreadId>, HashSet<usize>) {
+    let log = Arc::new(ThreadLog::new());
+    let sizes = Arc::default();
+    let texts: Vec<SizedText> = (0..6)
+        .map(|_| SizedText {
+            log: Arc::clone(&log),
+            sizes: Arc::clone(&sizes),
+        })
+        .collect();
+    cpu.word_frequencies(&texts);
+    let sizes = sizes
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    (log.threads(), sizes)
+}
+
 /// Twelve texts on a `CpuPool` of three: reading a text waits until three are
 /// being read at once, and notes the thread. The threads must be the pool's
-/// three, and none of rayon's global pool.
+/// three, and none of rayon's global pool. A first, quick call asks the pool
+/// its size, so that a pool of the default size fails on any machine.
 #[test]
 fn a_cpu_pool_runs_its_work_on_its_own_threads_only() {
     let (threads, global, on_caller, found) = watchdog(
@@ -401,14 +471,26 @@ fn a_cpu_pool_runs_its_work_on_its_own_threads_only() {
         || {
             let global = global_pool_threads();
             let cpu = CpuPool::new(3);
+            let (read_on, sizes) = pool_seen_by(&cpu);
+            assert!(
+                read_on.is_disjoint(&global),
+                "CpuPool::word_frequencies ran on rayon's global pool: run it inside \
+                 self.pool.install(...), otherwise par_iter uses the global pool"
+            );
+            assert!(
+                sizes.iter().all(|&size| size == 3),
+                "CpuPool::new(3) ran the work on a rayon pool of {sizes:?} threads: \
+                 build it with ThreadPoolBuilder::new().num_threads(threads); \
+                 without num_threads, rayon starts one thread per core"
+            );
             let log = Arc::new(ThreadLog::new());
             let meet = Arc::new(Rendezvous::with_deadline(
                 3,
                 TOGETHER,
-                "CpuPool::new(3) did not count texts on three threads at once: build \
-                 a pool with ThreadPoolBuilder::new().num_threads(3), and run the \
-                 work inside self.pool.install(...), whose par_iter then uses that \
-                 pool",
+                "CpuPool::new(3) did not count texts on three threads at once: run \
+                 the work inside self.pool.install(...), on a pool built with \
+                 num_threads(threads). (If word_frequencies_counts_texts_side_by_side \
+                 fails too, fix word_frequencies first.)",
             ));
             let found = cpu.word_frequencies(&texts(12, &log, Some(&meet)));
             (log.threads(), global, log.includes_current(), found)
@@ -476,15 +558,20 @@ impl Eq for Logged {}
 /// must have run on the same three threads.
 #[test]
 fn a_cpu_pool_reuses_its_threads_on_every_call() {
-    let (counted_on, sorted_on, sorted) =
-        watchdog(WATCH, "the CpuPool's calls never returned", || {
+    let (counted_on, sorted_on, sorted) = watchdog(
+        WATCH,
+        "the CpuPool's calls never returned",
+        || {
+            let global = global_pool_threads();
             let cpu = CpuPool::new(3);
             let log = Arc::new(ThreadLog::new());
             let meet = Arc::new(Rendezvous::with_deadline(
                 3,
                 TOGETHER,
                 "CpuPool::new(3) did not count texts on three threads at once: run \
-                 the work inside self.pool.install(...)",
+                 the work inside self.pool.install(...), on a pool built with \
+                 num_threads(threads). (If word_frequencies_counts_texts_side_by_side \
+                 fails too, fix word_frequencies first.)",
             ));
             cpu.word_frequencies(&texts(6, &log, Some(&meet)));
             let sort_log: &'static ThreadLog = Box::leak(Box::new(ThreadLog::new()));
@@ -497,8 +584,14 @@ fn a_cpu_pool_reuses_its_threads_on_every_call() {
                 .collect();
             cpu.sort(&mut keys);
             let sorted = keys.windows(2).all(|w| w[0].value <= w[1].value);
+            assert!(
+                sort_log.threads().is_disjoint(&global),
+                "CpuPool::sort ran on rayon's global pool: wrap its call in \
+                 self.pool.install(...) too, like word_frequencies"
+            );
             (log.threads(), sort_log.threads(), sorted)
-        });
+        },
+    );
     assert!(
         sorted,
         "CpuPool::sort must leave the keys in ascending order"

@@ -14,8 +14,12 @@
 //!   process, so each test checks the pids of its own workers only.
 
 use std::fs;
+use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::mpsc;
+use std::thread;
 use std::time::{Duration, Instant};
 
 use process::{Answer, JobError, run_all, start};
@@ -65,6 +69,45 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = fs::remove_dir_all(&self.0);
     }
+}
+
+/// Runs `body` under the watchdog. If it fails, first kills every worker that
+/// left its pid in `scratch` and is still a child of this process: a `hang`
+/// worker stuck behind a blocked wait would otherwise outlive the test run
+/// (and keep its inherited stderr open).
+fn watch_hung<T: Send + 'static>(
+    scratch: &Scratch,
+    on_timeout: &str,
+    body: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        watchdog(DEADLINE, on_timeout, body)
+    }));
+    outcome.unwrap_or_else(|payload| {
+        for (pid, _) in left_behind(&scratch.pids()) {
+            kill(pid);
+        }
+        panic::resume_unwind(payload)
+    })
+}
+
+/// Sends SIGKILL to `pid` through the `kill` command (std can only kill a
+/// `Child` it holds).
+fn kill(pid: u32) {
+    let _ = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status();
+}
+
+/// How long a thread has been on a CPU or in line for one, from its
+/// `/proc/<pid>/task/<tid>/schedstat` (nanoseconds on the CPU, nanoseconds
+/// waiting to run, ...). A busy loop wants the CPU all the time, however
+/// loaded the machine is; a thread that sleeps or blocks hardly ever does.
+fn time_wanting_a_cpu(schedstat: &Path) -> Option<Duration> {
+    let text = fs::read_to_string(schedstat).ok()?;
+    let mut fields = text.split_whitespace().map(|f| f.parse::<u64>().ok());
+    let (on_cpu, in_line) = (fields.next()??, fields.next()??);
+    Some(Duration::from_nanos(on_cpu + in_line))
 }
 
 fn assert_none_left_behind(pids: &[u32], what: &str) {
@@ -300,8 +343,8 @@ fn a_worker_ended_by_a_signal_is_an_error_that_names_the_signal() {
 fn a_hung_worker_is_killed_at_the_deadline_and_reaped() {
     let scratch = Scratch::new("hang");
     let job = format!("hang {}", scratch.path());
-    let results = watchdog(
-        DEADLINE,
+    let results = watch_hung(
+        &scratch,
         "a worker that never ends was not stopped at its 300 ms deadline: wait \
          with try_wait in a loop, and kill the worker once the deadline has \
          passed. Nothing may block before that: its output ends only when it \
@@ -327,12 +370,108 @@ fn a_hung_worker_is_killed_at_the_deadline_and_reaped() {
     assert_none_left_behind(&pids, "after the hung worker was killed");
 }
 
+/// Twenty workers that never end, and a timeout of 300 ms: all of them must
+/// be stopped 300 ms after run_all was called. A deadline computed afresh for
+/// each job gives them 300 ms one after another, six seconds in all, and the
+/// watchdog (five seconds) names the mistake.
+#[test]
+fn one_deadline_counts_for_every_job() {
+    let scratch = Scratch::new("deadline");
+    let jobs = vec![format!("hang {}", scratch.path()); 20];
+    let results = watch_hung(
+        &scratch,
+        "twenty hung workers with a timeout of 300 ms were not all stopped within \
+         5 s: `timeout` is one deadline for all the jobs, counted from when \
+         run_all was called. Compute Instant::now() + timeout once, before the \
+         first finish, not once per job",
+        move || run_all(worker(), &jobs, Duration::from_millis(300)),
+    );
+    assert!(
+        results
+            .iter()
+            .all(|result| matches!(result, Err(JobError::TimedOut { .. }))),
+        "every hung worker should come back as JobError::TimedOut, but run_all \
+         returned {:?}",
+        results.iter().map(describe).collect::<Vec<_>>()
+    );
+    let mut pids = scratch.pids();
+    pids.extend(pids_of(&results));
+    assert_none_left_behind(&pids, "after the hung workers were killed");
+}
+
+/// While `finish` waits 300 ms for a worker that is busy, the waiting thread
+/// must hardly want a CPU: `/proc` counts the time it spent on one or in line
+/// for one, which for a loop around `try_wait` with no pause is nearly all of
+/// it, on a loaded machine too. The test then kills the worker itself, so
+/// that `finish` returns at once.
+#[test]
+fn waiting_for_a_worker_does_not_burn_a_core() {
+    const WINDOW: Duration = Duration::from_millis(300);
+    let scratch = Scratch::new("idle");
+    let job = format!("hang {}", scratch.path());
+    let (busy, result, pid) = watch_hung(
+        &scratch,
+        "finish did not return after its worker was killed",
+        move || {
+            let running = start(worker(), &job)
+                .expect("start should spawn the worker and hand it the job");
+            let pid = running.pid();
+            let (tell, told) = mpsc::channel();
+            let waiter = thread::spawn(move || {
+                // "<pid>/task/<tid>", on Linux only.
+                let _ = tell.send(fs::read_link("/proc/thread-self").ok());
+                running.finish(Instant::now() + Duration::from_secs(4))
+            });
+            let schedstat = told
+                .recv()
+                .ok()
+                .flatten()
+                .map(|task| Path::new("/proc").join(task).join("schedstat"));
+            let wanted = |stat: &Option<PathBuf>| {
+                stat.as_deref().and_then(time_wanting_a_cpu)
+            };
+            let (before, from) = (wanted(&schedstat), Instant::now());
+            thread::sleep(WINDOW);
+            let (after, to) = (wanted(&schedstat), Instant::now());
+            // Without /proc, or once finish has returned, there is no verdict.
+            let busy = match (before, after) {
+                (Some(before), Some(after)) => {
+                    (after.saturating_sub(before)).as_secs_f64()
+                        / (to - from).as_secs_f64()
+                }
+                _ => 0.0,
+            };
+            kill(pid);
+            let result = waiter
+                .join()
+                .unwrap_or_else(|panic| panic::resume_unwind(panic));
+            (busy, result, pid)
+        },
+    );
+    assert!(
+        busy < 0.8,
+        "finish kept its thread on a CPU, or in line for one, {:.0}% of the time \
+         it waited for a busy worker: a loop around try_wait with no pause burns \
+         a core for nothing. Sleep a millisecond (thread::sleep) between two \
+         try_wait calls",
+        busy * 100.0
+    );
+    assert!(
+        matches!(result, Err(JobError::Signaled { signal: 9, .. })),
+        "the test killed the worker with SIGKILL (9) while finish waited for it, \
+         so finish should return JobError::Signaled, but it returned {}",
+        describe(&result)
+    );
+    assert_none_left_behind(&[pid], "after finish returned");
+}
+
 #[test]
 fn dropping_a_running_job_kills_and_reaps_its_worker() {
     let scratch = Scratch::new("drop");
     let job = format!("hang {}", scratch.path());
-    let pid = watchdog(
-        DEADLINE,
+    let dir = scratch.0.clone();
+    let pid = watch_hung(
+        &scratch,
         "dropping a Running job never returned: KillOnDrop should kill the \
          worker before it waits for it",
         move || {
@@ -342,7 +481,7 @@ fn dropping_a_running_job_kills_and_reaps_its_worker() {
             // Let the worker get going, so that the kill meets a process
             // that has started its job.
             let started = eventually(Duration::from_secs(3), || {
-                fs::read_dir(&scratch.0).is_ok_and(|mut d| d.next().is_some())
+                fs::read_dir(&dir).is_ok_and(|mut d| d.next().is_some())
             });
             assert!(started, "the `hang` worker never started its job");
             drop(running);

@@ -12,8 +12,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
+use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::process::Command;
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::{Arc, mpsc};
+use std::thread;
 use std::time::Duration;
 
 use process_pool::{JobError, Output, ProcessPoolExecutor, Record, Task};
@@ -66,6 +71,49 @@ impl Drop for Scratch {
     }
 }
 
+/// Lets a test body say that its jobs are done and only the pool's shutdown
+/// is left, so that a hang there gets its own message.
+struct Progress(AtomicBool);
+
+impl Progress {
+    fn jobs_done(&self) {
+        self.0.store(true, SeqCst);
+    }
+}
+
+const SHUTDOWN_HANGS: &str = "the jobs were done, but shutting the pool down \
+    (shutdown, or dropping it) never returned: close the queue (drop its Sender) \
+    before you join the drivers, so that each driver thread sees it closed, \
+    closes its worker's input and returns; then finish the workers";
+
+/// Runs `body` with a deadline, as `testkit::watchdog` does, but picks the
+/// message when the deadline passes: a body that had called `jobs_done` hangs
+/// shutting its pool down, and fails with a message saying so instead of
+/// `on_timeout`.
+fn watch<T: Send + 'static>(
+    on_timeout: &str,
+    body: impl FnOnce(&Progress) -> T + Send + 'static,
+) -> T {
+    let progress = Arc::new(Progress(AtomicBool::new(false)));
+    let (done, outcome) = mpsc::channel();
+    {
+        let progress = Arc::clone(&progress);
+        thread::spawn(move || {
+            let result = panic::catch_unwind(AssertUnwindSafe(|| body(&progress)));
+            // The receiver is gone only if the deadline already passed.
+            let _ = done.send(result);
+        });
+    }
+    match outcome.recv_timeout(DEADLINE) {
+        Ok(Ok(value)) => value,
+        Ok(Err(payload)) => panic::resume_unwind(payload),
+        Err(_) if progress.0.load(SeqCst) => {
+            panic!("still running after {DEADLINE:?}: {SHUTDOWN_HANGS}")
+        }
+        Err(_) => panic!("still running after {DEADLINE:?}: {on_timeout}"),
+    }
+}
+
 fn assert_none_left_behind(pids: &[u32], what: &str) {
     let left = left_behind(pids);
     assert!(
@@ -106,11 +154,15 @@ fn map_returns_results_in_input_order() {
     let mut tasks = vec![Task::WaitFor(gate.clone())];
     tasks.extend((1..=10).map(Task::Square));
     tasks.push(Task::Touch(gate));
-    let results = watchdog(
-        DEADLINE,
+    let results = watch(
         "map over 12 small tasks never returned: does every job's result come back \
          to the caller?",
-        move || pool(2).map(tasks),
+        move |progress| {
+            let pool = pool(2);
+            let results = pool.map(tasks);
+            progress.jobs_done();
+            results
+        },
     );
     assert_eq!(
         results.len(),
@@ -144,11 +196,10 @@ fn map_returns_results_in_input_order() {
 fn as_completed_yields_each_result_as_it_arrives() {
     let scratch = Scratch::new("completed");
     let gate = scratch.file("gate");
-    let (first, second, rest) = watchdog(
-        DEADLINE,
+    let (first, second, rest) = watch(
         "as_completed never yielded the quick result while the slow one waited: \
          yield each result as it arrives, do not wait for all of them",
-        move || {
+        move |progress| {
             let pool = pool(2);
             let mut completed =
                 pool.as_completed([Task::WaitFor(gate.clone()), Task::Square(3)]);
@@ -156,6 +207,7 @@ fn as_completed_yields_each_result_as_it_arrives() {
             fs::write(&gate, b"").expect("the test can open the gate");
             let second = completed.next();
             let rest = completed.count();
+            progress.jobs_done();
             (first, second, rest)
         },
     );
@@ -184,14 +236,14 @@ fn a_hundred_jobs_are_served_by_exactly_n_worker_processes() {
     let scratch = Scratch::new("hundred");
     let mut tasks = scratch.meet(3);
     tasks.extend((3..100).map(|_| Task::Pid));
-    let results = watchdog(
-        DEADLINE,
+    let results = watch(
         "a hundred small jobs on three workers never finished. The first three \
          only succeed when three workers are busy at the same moment: never hold \
          the queue's lock while a job runs",
-        move || {
+        move |progress| {
             let pool = pool(3);
             let results = pool.map(tasks);
+            progress.jobs_done();
             pool.shutdown(Duration::from_secs(2));
             results
         },
@@ -235,14 +287,14 @@ fn a_hundred_jobs_are_served_by_exactly_n_worker_processes() {
 /// One worker: the job after the crash can only succeed on a new process.
 #[test]
 fn a_crash_fails_only_its_job_and_a_replacement_takes_over() {
-    let results = watchdog(
-        DEADLINE,
+    let results = watch(
         "the jobs after a crash never finished: when a call fails, the worker is \
          dead; reap it, report the crash, start a replacement",
-        || {
+        |progress| {
             let pool = pool(1);
             let results =
                 pool.map([Task::Pid, Task::Crash, Task::Square(3), Task::Pid]);
+            progress.jobs_done();
             pool.shutdown(Duration::from_secs(2));
             results
         },
@@ -293,13 +345,13 @@ fn a_crash_fails_only_its_job_and_a_replacement_takes_over() {
 fn the_pool_stays_at_n_workers_after_crashes() {
     let scratch = Scratch::new("stays");
     let meet = scratch.meet(2);
-    let (crashes, meetings) = watchdog(
-        DEADLINE,
+    let (crashes, meetings) = watch(
         "jobs after three crashes never finished: replace each crashed worker",
-        move || {
+        move |progress| {
             let pool = pool(2);
             let crashes = pool.map([Task::Crash, Task::Crash, Task::Crash]);
             let meetings = pool.map(meet);
+            progress.jobs_done();
             pool.shutdown(Duration::from_secs(2));
             (crashes, meetings)
         },
@@ -324,8 +376,12 @@ fn the_pool_stays_at_n_workers_after_crashes() {
 
 #[test]
 fn a_task_error_comes_back_without_losing_the_worker() {
-    let results = watchdog(DEADLINE, "three small jobs never finished", || {
-        pool(1).map([Task::Pid, Task::Fail("no such customer".into()), Task::Pid])
+    let results = watch("three small jobs never finished", |progress| {
+        let pool = pool(1);
+        let results =
+            pool.map([Task::Pid, Task::Fail("no such customer".into()), Task::Pid]);
+        progress.jobs_done();
+        results
     });
     assert_eq!(
         results[1],
@@ -363,13 +419,17 @@ fn record(name: String) -> Record {
 fn structured_arguments_round_trip() {
     let sent = record("Zoë \"quoted\"\nsecond line\tand a tab".into());
     let expected = sent.clone();
-    let results = watchdog(
-        DEADLINE,
+    let results = watch(
         "an Echo job never came back. The worker reads one request per line: end \
          each request with a newline, then read one line of answer (read_line, \
          not read_to_string, which waits for the worker to exit), and send the \
          result to the job's reply channel",
-        move || pool(1).map([Task::Echo(sent)]),
+        move |progress| {
+            let pool = pool(1);
+            let results = pool.map([Task::Echo(sent)]);
+            progress.jobs_done();
+            results
+        },
     );
     assert_eq!(
         results,
@@ -394,13 +454,17 @@ fn many_jobs_do_not_deadlock_on_full_pipes() {
             _ => unreachable!("every task is an Echo"),
         })
         .collect();
-    let results = watchdog(
-        DEADLINE,
+    let results = watch(
         "300 jobs of 2 KiB never came back: writing every job before reading any \
          result fills both pipes (the worker blocks writing answers nobody reads, \
          so it stops reading, and the next write blocks on its full input). Keep \
          one job in flight per worker: write it, read its answer, then the next",
-        move || pool(2).map(tasks),
+        move |progress| {
+            let pool = pool(2);
+            let results = pool.map(tasks);
+            progress.jobs_done();
+            results
+        },
     );
     assert!(
         results == expected,
@@ -417,13 +481,13 @@ fn many_jobs_do_not_deadlock_on_full_pipes() {
 fn shutdown_stops_every_worker_and_leaves_no_child() {
     let scratch = Scratch::new("shutdown");
     let meet = scratch.meet(3);
-    let met = watchdog(
-        DEADLINE,
-        "shutdown never returned: close the queue (drop its Sender), so that each \
-         driver thread sees it closed, closes its worker's input and returns",
-        move || {
+    let met = watch(
+        "three Meet jobs on three workers never finished: start all three \
+         workers, and never hold the queue's lock while a job runs",
+        move |progress| {
             let pool = pool(3);
             let results = pool.map(meet);
+            progress.jobs_done();
             pool.shutdown(Duration::from_secs(3));
             results
         },
@@ -437,20 +501,34 @@ fn shutdown_stops_every_worker_and_leaves_no_child() {
     assert_none_left_behind(&workers, "after shutdown returned");
 }
 
+/// A Stubborn worker never exits by itself. If shutdown fails to kill it,
+/// the test does, so that it does not outlive the test run.
 #[test]
 fn shutdown_kills_a_worker_that_outstays_the_grace_period() {
-    let results = watchdog(
-        DEADLINE,
-        "shutdown waited for ever on a worker that does not exit when its input \
-         closes: give each worker the grace period, then kill it \
-         (Worker::finish does both)",
-        || {
-            let pool = pool(1);
-            let results = pool.map([Task::Stubborn]);
-            pool.shutdown(Duration::from_millis(200));
-            results
-        },
-    );
+    let (tell, told) = mpsc::channel();
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        watchdog(
+            DEADLINE,
+            "shutdown waited for ever on a worker that does not exit when its \
+             input closes: give each worker the grace period, then kill it \
+             (Worker::finish does both)",
+            move || {
+                let pool = pool(1);
+                let results = pool.map([Task::Stubborn]);
+                let _ = tell.send(pids(&results));
+                pool.shutdown(Duration::from_millis(200));
+                results
+            },
+        )
+    }));
+    let results = outcome.unwrap_or_else(|payload| {
+        for (pid, _) in left_behind(&told.try_recv().unwrap_or_default()) {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
+        panic::resume_unwind(payload)
+    });
     let stubborn = pids(&results);
     assert_eq!(
         stubborn.len(),
@@ -464,12 +542,13 @@ fn shutdown_kills_a_worker_that_outstays_the_grace_period() {
 fn dropping_the_pool_shuts_it_down() {
     let scratch = Scratch::new("drop");
     let meet = scratch.meet(2);
-    let met = watchdog(
-        DEADLINE,
-        "dropping the pool never returned: Drop should shut the pool down",
-        move || {
+    let met = watch(
+        "two Meet jobs on two workers never finished: start both workers, and \
+         never hold the queue's lock while a job runs",
+        move |progress| {
             let pool = pool(2);
             let results = pool.map(meet);
+            progress.jobs_done();
             drop(pool);
             results
         },

@@ -5,7 +5,10 @@
 //! clock, shows how many of your workers were waiting together.
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::SeqCst;
 use std::thread;
 use std::time::Duration;
 
@@ -167,8 +170,9 @@ fn a_request_to_a_slow_endpoint_fails_at_the_timeout() {
     let outcome = watchdog(
         TIMEOUT_WATCH,
         "a request to an endpoint that answers after a minute was still waiting \
-         long after its 200 ms timeout. The agent has no timeout: build it with \
-         Agent::config_builder().timeout_global(Some(timeout))",
+         long after its 200 ms timeout. The agent has no timeout that covers the \
+         whole request (a connect timeout alone stops waiting once connected): \
+         build it with Agent::config_builder().timeout_global(Some(timeout))",
         move || fetch(&agent(SHORT), &url),
     );
     assert_eq!(
@@ -394,6 +398,147 @@ fn results_are_offered_as_soon_as_each_is_ready() {
     );
 }
 
+/// Two workers, five URLs, the first held at the server: the worker that is
+/// not stuck must fetch the other four, whichever of them it was "meant" to
+/// get, while the first waits.
+#[test]
+fn a_free_worker_takes_every_url_left() {
+    let (quick, rest) = watchdog(
+        DEADLINE,
+        "fetch_as_completed did not return, or its receiver never ended",
+        || {
+            let server = FixtureServer::start();
+            warm_up(&server, 2);
+            let mut urls = vec![server.url(HELD)];
+            urls.extend((1..=4).map(|n| server.url(&format!("/bytes/{n}"))));
+            let completed = fetch_as_completed(urls, 2, GENEROUS);
+            let mut quick = Vec::new();
+            while quick.len() < 4 {
+                match completed.recv_timeout(PATIENCE) {
+                    Ok((i, outcome)) => quick.push((i, outcome)),
+                    Err(_) => break,
+                }
+            }
+            // Dropping the server answers the held request at once.
+            drop(server);
+            let rest: Vec<usize> = completed.iter().map(|(i, _)| i).collect();
+            (quick, rest)
+        },
+    );
+    let mut indices: Vec<usize> = quick.iter().map(|(i, _)| *i).collect();
+    indices.sort_unstable();
+    assert!(
+        !indices.is_empty(),
+        "no result came back while URL 0 was held at the server, although a second \
+         worker could fetch URLs 1 to 4 meanwhile: start both workers, and send \
+         each result into the channel as soon as its request is done"
+    );
+    assert_eq!(
+        indices,
+        [1, 2, 3, 4],
+        "while URL 0 was held at the server, only the URLs {indices:?} came back: \
+         the other worker stopped when its fixed share of the URLs was done, and the \
+         rest waited behind URL 0. Let each free worker take the next URL from a \
+         shared counter or queue instead of dealing the URLs out up front"
+    );
+    for (i, outcome) in &quick {
+        assert_eq!(
+            outcome,
+            &Ok(Page {
+                status: 200,
+                bytes: *i
+            }),
+            "URL {i} is /bytes/{i}"
+        );
+    }
+    assert_eq!(rest, [0], "URL 0 is answered once the server goes away");
+}
+
+/// A server that answers every request on a connection with `200 ok`, keeps
+/// the connection open, and counts the connections it accepted: the fixture
+/// server counts requests, not connections.
+struct CountingServer {
+    addr: SocketAddr,
+    accepted: Arc<AtomicUsize>,
+}
+
+impl CountingServer {
+    fn start() -> CountingServer {
+        let listener =
+            TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let addr = listener
+            .local_addr()
+            .expect("a bound listener has an address");
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = Arc::clone(&accepted);
+        // The threads end when their client hangs up, or with the test
+        // process.
+        thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                count.fetch_add(1, SeqCst);
+                thread::spawn(move || {
+                    let mut reader = BufReader::new(&stream);
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        match reader.read_line(&mut line) {
+                            Ok(0) | Err(_) => return,
+                            Ok(_) if line == "\r\n" => {
+                                let answer =
+                                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+                                if (&stream).write_all(answer).is_err() {
+                                    return;
+                                }
+                            }
+                            Ok(_) => {}
+                        }
+                    }
+                });
+            }
+        });
+        CountingServer { addr, accepted }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    fn connections(&self) -> usize {
+        self.accepted.load(SeqCst)
+    }
+}
+
+/// One worker fetches eight URLs from one server, one after another. An
+/// agent keeps the connection of a finished request open and reuses it for
+/// the next; an agent made per request opens a new connection every time.
+#[test]
+fn the_workers_share_one_agent_and_reuse_its_connections() {
+    let server = CountingServer::start();
+    let urls = vec![server.url(); 8];
+    let results = watchdog(
+        DEADLINE,
+        "fetch_all never returned from 8 instant requests",
+        move || fetch_all(urls, 1, GENEROUS),
+    );
+    let ok = Ok(Page {
+        status: 200,
+        bytes: 2,
+    });
+    assert!(
+        results.iter().all(|outcome| *outcome == ok),
+        "every request to the test's server answers 200 with 2 bytes: {results:?}"
+    );
+    let connections = server.connections();
+    assert_eq!(
+        connections, 1,
+        "one worker fetching 8 URLs opened {connections} connections to the server: \
+         an agent made for each request cannot reuse the previous request's \
+         connection. Build one agent per batch and give every worker a clone of it \
+         (a clone shares the connection pool). (If the test of four workers fails \
+         too, more than one request ran at a time: fix that first.)"
+    );
+}
+
 #[test]
 fn every_request_of_a_batch_has_the_timeout() {
     let server = FixtureServer::start();
@@ -406,7 +551,8 @@ fn every_request_of_a_batch_has_the_timeout() {
     let results = watchdog(
         TIMEOUT_WATCH,
         "fetch_all was still waiting for held requests long after their 200 ms \
-         timeout: give the agent the workers share the `timeout` you were passed",
+         timeout: give the agent the workers share the `timeout` you were passed, \
+         as a timeout that covers the whole request (timeout_global)",
         move || fetch_all(urls, 4, SHORT),
     );
     let timed_out = Err(FetchError::Timeout);

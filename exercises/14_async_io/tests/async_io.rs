@@ -98,12 +98,13 @@ async fn ticks_during<F: Future>(work: F) -> (F::Output, usize) {
 fn get_reads_the_status_and_the_body() {
     let server = FixtureServer::start();
     let addr = server.addr();
-    let (bytes, missing) = real(
+    let (bytes, missing, large) = real(
         "get never returned from an instant request",
         move || async move {
             (
                 get(addr, "/bytes/100").await,
                 get(addr, "/status/404").await,
+                get(addr, "/bytes/1000000").await,
             )
         },
     );
@@ -116,6 +117,17 @@ fn get_reads_the_status_and_the_body() {
         },
         "GET /bytes/100 answers 200 with 100 bytes: send `request(addr, path)`, \
          read the answer to its end, and hand it to parse_reply"
+    );
+    let large = large.expect("GET /bytes/1000000 from the fixture should succeed");
+    assert_eq!(
+        large,
+        Reply {
+            status: 200,
+            bytes: 1_000_000
+        },
+        "GET /bytes/1000000 answers 200 with a million bytes, which arrive in many \
+         pieces: one read() returns only what has arrived so far. Read until the \
+         server closes the connection (read_to_end)"
     );
     let missing = missing.expect("GET /status/404 should still be an answer");
     assert_eq!(
@@ -173,11 +185,20 @@ fn run_blocking_keeps_the_runtime_ticking() {
         "run_blocking must return what the function returned"
     );
     assert!(
-        ticks >= 3 && ran_on != runtime_thread,
+        ran_on != runtime_thread,
         "a ticker task on the same one-thread runtime ticked {ticks} times while \
          run_blocking waited 300 ms for a blocking request: the function ran on \
          the runtime's own thread and stalled it. Hand it to \
          tokio::task::spawn_blocking and await the handle"
+    );
+    assert!(
+        ticks >= 3,
+        "a ticker task on the same one-thread runtime ticked {ticks} times while \
+         run_blocking waited 300 ms for a blocking request: the function ran on \
+         another thread, but run_blocking waited for it by blocking the runtime's \
+         own thread (a std JoinHandle::join, or a blocking recv). \
+         Await tokio::task::spawn_blocking's handle instead, which parks only the \
+         task"
     );
 }
 
@@ -304,6 +325,45 @@ fn the_timeout_starts_when_the_job_does() {
         );
     }
     assert_eq!(done.len(), 3, "run_all must return one pair per job");
+}
+
+/// One job of three panics. `run_all` must pass the panic on, as
+/// `JoinHandle::join` does for a thread, rather than return the others' pairs
+/// as if the batch had gone well.
+#[test]
+fn a_panic_in_a_job_reaches_the_caller() {
+    let outcome = std::panic::catch_unwind(|| {
+        paused("run_all never returned from 3 short jobs", || async {
+            let jobs: Vec<_> = (0..3)
+                .map(|i| async move {
+                    sleep(10 * MS).await;
+                    if i == 1 {
+                        panic!("deliberate panic in job 1");
+                    }
+                    i
+                })
+                .collect();
+            run_all(jobs, 3, 1000 * MS).await.len()
+        })
+    });
+    match outcome {
+        Ok(pairs) => panic!(
+            "job 1 panicked, but run_all returned {pairs} pairs as if nothing \
+             happened: join_next gives Err(JoinError) for a task that panicked. \
+             Pass the panic on with std::panic::resume_unwind(error.into_panic())"
+        ),
+        Err(payload) => {
+            let text = testkit::panic_text(&*payload);
+            if text.starts_with("not yet implemented") {
+                std::panic::resume_unwind(payload);
+            }
+            assert!(
+                text.contains("deliberate panic in job 1"),
+                "run_all panicked with {text:?}, not with the job's own panic: pass \
+                 it on with std::panic::resume_unwind(error.into_panic())"
+            );
+        }
+    }
 }
 
 /// Counts the jobs alive: incremented when one starts, decremented when it
