@@ -26,6 +26,9 @@ impl Outcome {
     }
 }
 
+/// How long the output may stay open after the command itself has ended.
+const LEFT_BEHIND_GRACE: Duration = Duration::from_secs(2);
+
 /// Runs `command` to completion or until `deadline`, capturing its output.
 ///
 /// The command runs in a process group of its own, so that stopping it at
@@ -63,9 +66,28 @@ pub fn run(command: &mut Command, deadline: Duration) -> Result<Outcome, String>
         }
         thread::sleep(Duration::from_millis(20));
     };
+    // The pipes end when every process holding them has ended. A process
+    // the command started and left running (a worker a wrong solution never
+    // stopped) still holds them; it is still in the group, so the group id
+    // is still taken and cannot name anything else: stop the group.
+    let exited = Instant::now();
+    let mut left_behind = false;
+    while !(stdout.is_finished() && stderr.is_finished()) {
+        if exited.elapsed() >= LEFT_BEHIND_GRACE {
+            kill_group(child.id());
+            left_behind = true;
+            break;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
     let mut output =
         String::from_utf8_lossy(&stdout.join().unwrap_or_default()).into_owned();
     output.push_str(&String::from_utf8_lossy(&stderr.join().unwrap_or_default()));
+    if left_behind {
+        output.push_str(&format!(
+            "\n({program} left processes running after it ended; they were killed)\n"
+        ));
+    }
     Ok(Outcome {
         status,
         output,
@@ -91,4 +113,43 @@ pub fn exists(program: &str) -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_process_left_running_does_not_hold_up_the_run() {
+        // The shell ends at once; the `sleep` it started keeps its output open.
+        let started = Instant::now();
+        let outcome = run(
+            Command::new("sh").args(["-c", "sleep 30 & echo started"]),
+            Duration::from_secs(20),
+        )
+        .expect("sh runs");
+        assert!(outcome.success(), "the shell itself succeeded: {outcome:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the run waited {:?} for a process left behind",
+            started.elapsed()
+        );
+        assert!(outcome.output.contains("started"), "{}", outcome.output);
+        assert!(
+            outcome.output.contains("left processes running"),
+            "the output says something was left behind: {}",
+            outcome.output
+        );
+    }
+
+    #[test]
+    fn a_command_past_its_deadline_is_stopped() {
+        let outcome = run(
+            Command::new("sh").args(["-c", "sleep 30"]),
+            Duration::from_millis(200),
+        )
+        .expect("sh runs");
+        assert!(outcome.timed_out(), "{outcome:?}");
+        assert!(outcome.elapsed < Duration::from_secs(10), "{outcome:?}");
+    }
 }
