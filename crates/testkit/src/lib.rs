@@ -340,6 +340,12 @@ impl ThreadWatch {
         ThreadWatch { stat }
     }
 
+    /// Whether `/proc` is there to show the thread (Linux): without it,
+    /// [`wait_until_asleep`](Self::wait_until_asleep) sees nothing.
+    pub fn can_see(&self) -> bool {
+        self.stat.is_some()
+    }
+
     /// The state `/proc` shows for the thread: `R` running or runnable, `S`
     /// asleep, `Z` or `X` ending; `None` once it has ended, or without
     /// `/proc`.

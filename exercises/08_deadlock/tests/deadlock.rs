@@ -6,9 +6,7 @@
 //! blocked, and then look at which other locks it is holding.
 
 use std::any::Any;
-use std::fs;
 use std::panic::{self, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Barrier, Mutex, TryLockError, mpsc};
@@ -16,7 +14,7 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use deadlock::{Bank, Refused, dine, philosopher};
-use testkit::{DEADLINE, ThreadLog, eventually, panic_text, watchdog};
+use testkit::{DEADLINE, ThreadLog, ThreadWatch, eventually, panic_text, watchdog};
 
 const TRANSFER_CYCLE: &str = "the transfers deadlocked: one held account a and \
     waited for b while another held b and waited for a, a cycle that nothing can \
@@ -715,7 +713,7 @@ fn the_philosophers_dine_at_the_same_time() {
 /// system shows its state.
 struct Watched<T> {
     handle: JoinHandle<T>,
-    stat: Option<PathBuf>,
+    watch: ThreadWatch,
 }
 
 impl<T: Send + 'static> Watched<T> {
@@ -734,28 +732,18 @@ impl<T: Send + 'static> Watched<T> {
     /// ended instead (after showing its own panic, if it had one) or kept
     /// running. Without `/proc`, it can only give the thread 300 ms.
     fn wait_until_blocked(self, not_blocked: &str) -> Self {
-        let mut asleep = 0;
-        match &self.stat {
-            Some(stat) => {
-                eventually(Duration::from_secs(2), || {
-                    match thread_state(stat) {
-                        Some('S') => asleep += 1,
-                        Some(_) => asleep = 0,
-                        None => return true,
-                    }
-                    asleep >= 2 || self.handle.is_finished()
-                });
-            }
-            None => {
-                thread::sleep(Duration::from_millis(300));
-                asleep = 2;
-            }
-        }
+        let asleep = if self.watch.can_see() {
+            // Also true once the thread has ended, which is checked next.
+            self.watch.wait_until_asleep(Duration::from_secs(2))
+        } else {
+            thread::sleep(Duration::from_millis(300));
+            true
+        };
         if self.handle.is_finished() {
             self.join(not_blocked);
             panic!("{not_blocked}");
         }
-        assert!(asleep >= 2, "{not_blocked}");
+        assert!(asleep, "{not_blocked}");
         self
     }
 }
@@ -767,22 +755,11 @@ fn spawn_watched<T: Send + 'static>(
 ) -> Watched<T> {
     let (tell, told) = mpsc::channel();
     let handle = thread::spawn(move || {
-        let task = fs::read_link("/proc/thread-self").ok(); // "<pid>/task/<tid>"
-        let _ =
-            tell.send(task.map(|task| Path::new("/proc").join(task).join("stat")));
+        let _ = tell.send(ThreadWatch::this_thread());
         body()
     });
-    let stat = told
+    let watch = told
         .recv_timeout(DEADLINE)
         .expect("a test thread did not start: is the machine out of memory?");
-    Watched { handle, stat }
-}
-
-/// The state `/proc` shows for a thread: `R` running or runnable, `S`
-/// asleep (blocked on a lock, for example); `None` once the thread has ended.
-fn thread_state(stat: &Path) -> Option<char> {
-    let text = fs::read_to_string(stat).ok()?;
-    // The state is the first field after the command name in parentheses.
-    let (_, rest) = text.rsplit_once(')')?;
-    rest.trim_start().chars().next()
+    Watched { handle, watch }
 }

@@ -5,9 +5,7 @@
 //! "deliberate panic"; those panics are kept out of the test output.
 
 use std::cell::RefCell;
-use std::fs;
 use std::panic;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::mpsc;
@@ -16,7 +14,7 @@ use std::thread::{self, ThreadId};
 use std::time::Duration;
 
 use pool::{TaskError, ThreadPool};
-use testkit::{InFlight, Rendezvous, ThreadLog, eventually, watchdog};
+use testkit::{InFlight, Rendezvous, ThreadLog, ThreadWatch, eventually, watchdog};
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -614,31 +612,16 @@ fn an_idle_worker_sleeps_instead_of_polling() {
          the queue (drop the sender) before joining the workers",
         || {
             let pool = ThreadPool::new(1, 1);
-            // "<pid>/task/<tid>", on Linux only.
-            let task = pool.submit(|| {
-                (
-                    thread::current().id(),
-                    fs::read_link("/proc/thread-self").ok(),
-                )
-            });
-            let (ran_on, task) = value_of(task.result(), "the task");
-            let Some(task) = task.filter(|_| ran_on != thread::current().id())
-            else {
-                // No /proc to look at, or no worker (other tests say so).
+            let task =
+                pool.submit(|| (thread::current().id(), ThreadWatch::this_thread()));
+            let (ran_on, worker) = value_of(task.result(), "the task");
+            if ran_on == thread::current().id() || !worker.can_see() {
+                // No worker (other tests say so), or no /proc to look at.
                 return true;
-            };
-            let stat = PathBuf::from("/proc").join(task).join("stat");
-            let mut asleep = 0;
-            let seen_asleep = eventually(Duration::from_secs(2), || {
-                match thread_state(&stat) {
-                    Some('S') => asleep += 1,
-                    Some(_) => asleep = 0,
-                    // Ended: not a worker that outlives its task, which other
-                    // tests report.
-                    None => return true,
-                }
-                asleep >= 2
-            });
+            }
+            // Ended counts as asleep: a worker that does not outlive its task
+            // is reported by other tests.
+            let seen_asleep = worker.wait_until_asleep(Duration::from_secs(2));
             drop(pool);
             seen_asleep
         },
@@ -650,15 +633,6 @@ fn an_idle_worker_sleeps_instead_of_polling() {
          Block in recv(), which sleeps until a job arrives; the lock is released as \
          soon as the statement that took the job ends."
     );
-}
-
-/// The state `/proc` shows for a thread: `R` running or runnable, `S`
-/// asleep; `None` once the thread has ended.
-fn thread_state(stat: &Path) -> Option<char> {
-    let text = fs::read_to_string(stat).ok()?;
-    // The state is the first field after the command name in parentheses.
-    let (_, rest) = text.rsplit_once(')')?;
-    rest.trim_start().chars().next()
 }
 
 /// One worker, busy; a queue of two, filled. The next submit must wait. While
