@@ -183,15 +183,26 @@ impl FixtureServer {
         self.shared.counts().requests
     }
 
-    /// Starts counting afresh: [`requests`](Self::requests) goes back to 0
-    /// and [`max_in_flight`](Self::max_in_flight) to the number in flight
-    /// now.
+    /// How many connections the server has accepted since it started or
+    /// since the last [`reset_counts`](Self::reset_counts).
+    ///
+    /// A client that keeps its connections alive and reuses them (an HTTP
+    /// agent with a connection pool) opens fewer connections than it sends
+    /// requests; one that connects afresh for every request opens as many.
+    pub fn connections(&self) -> usize {
+        self.shared.counts().connections
+    }
+
+    /// Starts counting afresh: [`requests`](Self::requests) and
+    /// [`connections`](Self::connections) go back to 0, and
+    /// [`max_in_flight`](Self::max_in_flight) to the number in flight now.
     ///
     /// [`in_flight`](Self::in_flight) is not reset: it counts requests that
     /// really are being answered, and each of them will still leave.
     pub fn reset_counts(&self) {
         let mut counts = self.shared.counts();
         counts.requests = 0;
+        counts.connections = 0;
         counts.max_in_flight = counts.in_flight;
     }
 
@@ -261,7 +272,7 @@ impl Drop for FixtureServer {
 #[derive(Default)]
 struct Shared {
     counts: Mutex<Counts>,
-    /// Notified whenever `counts.in_flight` or `counts.connections` changes.
+    /// Notified whenever `counts.in_flight` or `counts.open` changes.
     counts_changed: Condvar,
     /// Set once, when the server is dropped.
     stopping: Mutex<bool>,
@@ -278,6 +289,8 @@ struct Counts {
     max_in_flight: usize,
     requests: usize,
     /// Connection threads still running.
+    open: usize,
+    /// Connections accepted.
     connections: usize,
 }
 
@@ -306,9 +319,9 @@ impl Shared {
     fn wait_for_connections_to_end(&self, timeout: Duration) -> bool {
         let (counts, _) = self
             .counts_changed
-            .wait_timeout_while(self.counts(), timeout, |c| c.connections > 0)
+            .wait_timeout_while(self.counts(), timeout, |c| c.open > 0)
             .unwrap_or_else(PoisonError::into_inner);
-        counts.connections == 0
+        counts.open == 0
     }
 
     fn stop(&self) {
@@ -372,7 +385,7 @@ impl Drop for Served {
     }
 }
 
-/// A connection thread, counted in `connections` from its start to its end,
+/// A connection thread, counted in `open` from its start to its end,
 /// however it ends.
 struct Open {
     shared: Arc<Shared>,
@@ -380,7 +393,10 @@ struct Open {
 
 impl Open {
     fn enter(shared: &Arc<Shared>) -> Open {
-        shared.counts().connections += 1;
+        let mut counts = shared.counts();
+        counts.open += 1;
+        counts.connections += 1;
+        drop(counts);
         Open {
             shared: Arc::clone(shared),
         }
@@ -389,7 +405,7 @@ impl Open {
 
 impl Drop for Open {
     fn drop(&mut self) {
-        self.shared.counts().connections -= 1;
+        self.shared.counts().open -= 1;
         self.shared.counts_changed.notify_all();
     }
 }

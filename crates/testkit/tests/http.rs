@@ -286,6 +286,12 @@ fn a_kept_alive_connection_answers_request_after_request() {
         );
     }
     assert_eq!(server.requests(), 4, "four requests on one connection");
+    assert_eq!(server.connections(), 1, "one connection, kept alive");
+    drop(stream);
+    let _ = get(&server, "/status/200");
+    assert_eq!(server.connections(), 2, "a new connection is counted");
+    server.reset_counts();
+    assert_eq!(server.connections(), 0, "connections after reset");
 }
 
 /// A server whose connections wait for a free thread from a small pool

@@ -4,11 +4,7 @@
 //! counts how many requests it is answering at once. That count, not a
 //! clock, shows how many of your workers were waiting together.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
-use std::sync::atomic::Ordering::SeqCst;
+use std::net::TcpListener;
 use std::thread;
 use std::time::Duration;
 
@@ -52,44 +48,6 @@ fn refused_url() -> String {
         .port();
     drop(listener);
     format!("http://127.0.0.1:{port}/status/200")
-}
-
-/// Readies the fixture for a burst of `n` connections at once.
-///
-/// The fixture's HTTP library (tiny_http) reads each connection on a thread
-/// of a pool that grows on demand, and a keep-alive connection, which is what
-/// ureq opens, keeps its thread for as long as it is open. A burst of new
-/// connections that arrives while only a few threads are idle is queued
-/// behind those few, so a test of twenty requests at once would see only
-/// some of them. Opening `n` keep-alive connections one after another, each
-/// answered before the next is opened, grows the pool to `n` threads;
-/// closing them leaves those threads idle, ready for the burst. The counts
-/// are reset afterwards, so the test sees only its own requests.
-fn warm_up(server: &FixtureServer, n: usize) {
-    let connections: Vec<TcpStream> = (0..n)
-        .map(|_| {
-            let mut stream = TcpStream::connect(server.addr())
-                .expect("connect to the fixture server to warm it up");
-            stream
-                .set_read_timeout(Some(PATIENCE))
-                .expect("set a read timeout on a loopback socket");
-            stream
-                .write_all(b"GET /status/200 HTTP/1.1\r\nHost: fixture\r\n\r\n")
-                .expect("send a warm-up request");
-            let mut answer = BufReader::new(&stream);
-            let mut line = String::new();
-            while line != "\r\n" {
-                line.clear();
-                let read = answer
-                    .read_line(&mut line)
-                    .expect("the fixture answers a warm-up request at once");
-                assert!(read > 0, "the fixture closed a warm-up connection early");
-            }
-            stream
-        })
-        .collect();
-    drop(connections);
-    server.reset_counts();
 }
 
 /// The length of the body `/delay/<ms>` answers with.
@@ -197,7 +155,6 @@ fn twenty_workers_keep_twenty_requests_in_flight() {
         "the test could not read the fixture server's counts",
         || {
             let server = FixtureServer::start();
-            warm_up(&server, 20);
             let urls = vec![server.url(HELD); 20];
             let fetching = thread::spawn(move || fetch_all(urls, 20, GENEROUS));
             // Polled rather than waited for, so that a batch that ended early
@@ -235,7 +192,6 @@ fn four_workers_never_have_more_than_four_requests_in_flight() {
         "the test could not read the fixture server's counts",
         || {
             let server = FixtureServer::start();
-            warm_up(&server, 4);
             let urls = vec![server.url(HELD); 12];
             let fetching = thread::spawn(move || fetch_all(urls, 4, GENEROUS));
             let four_arrived = eventually(PATIENCE, || {
@@ -408,7 +364,6 @@ fn a_free_worker_takes_every_url_left() {
         "fetch_as_completed did not return, or its receiver never ended",
         || {
             let server = FixtureServer::start();
-            warm_up(&server, 2);
             let mut urls = vec![server.url(HELD)];
             urls.extend((1..=4).map(|n| server.url(&format!("/bytes/{n}"))));
             let completed = fetch_as_completed(urls, 2, GENEROUS);
@@ -454,67 +409,13 @@ fn a_free_worker_takes_every_url_left() {
     assert_eq!(rest, [0], "URL 0 is answered once the server goes away");
 }
 
-/// A server that answers every request on a connection with `200 ok`, keeps
-/// the connection open, and counts the connections it accepted: the fixture
-/// server counts requests, not connections.
-struct CountingServer {
-    addr: SocketAddr,
-    accepted: Arc<AtomicUsize>,
-}
-
-impl CountingServer {
-    fn start() -> CountingServer {
-        let listener =
-            TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        let addr = listener
-            .local_addr()
-            .expect("a bound listener has an address");
-        let accepted = Arc::new(AtomicUsize::new(0));
-        let count = Arc::clone(&accepted);
-        // The threads end when their client hangs up, or with the test
-        // process.
-        thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                count.fetch_add(1, SeqCst);
-                thread::spawn(move || {
-                    let mut reader = BufReader::new(&stream);
-                    let mut line = String::new();
-                    loop {
-                        line.clear();
-                        match reader.read_line(&mut line) {
-                            Ok(0) | Err(_) => return,
-                            Ok(_) if line == "\r\n" => {
-                                let answer =
-                                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-                                if (&stream).write_all(answer).is_err() {
-                                    return;
-                                }
-                            }
-                            Ok(_) => {}
-                        }
-                    }
-                });
-            }
-        });
-        CountingServer { addr, accepted }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}/", self.addr)
-    }
-
-    fn connections(&self) -> usize {
-        self.accepted.load(SeqCst)
-    }
-}
-
 /// One worker fetches eight URLs from one server, one after another. An
 /// agent keeps the connection of a finished request open and reuses it for
 /// the next; an agent made per request opens a new connection every time.
 #[test]
 fn the_workers_share_one_agent_and_reuse_its_connections() {
-    let server = CountingServer::start();
-    let urls = vec![server.url(); 8];
+    let server = FixtureServer::start();
+    let urls = vec![server.url("/bytes/2"); 8];
     let results = watchdog(
         DEADLINE,
         "fetch_all never returned from 8 instant requests",
@@ -526,7 +427,7 @@ fn the_workers_share_one_agent_and_reuse_its_connections() {
     });
     assert!(
         results.iter().all(|outcome| *outcome == ok),
-        "every request to the test's server answers 200 with 2 bytes: {results:?}"
+        "every request for /bytes/2 answers 200 with 2 bytes: {results:?}"
     );
     let connections = server.connections();
     assert_eq!(
