@@ -454,6 +454,21 @@ impl Recording {
     }
 }
 
+impl Recording {
+    /// Writes `<name>.svg` and `<name>.json` into the demonstration's folder
+    /// ([`out_dir`]) and prints where: what a demonstration does with each
+    /// figure it draws.
+    pub fn write(&self, figure: &Figure<'_>) -> io::Result<Written> {
+        let written = self.save(&out_dir(), figure)?;
+        println!(
+            "wrote {} and {}",
+            written.svg.display(),
+            written.trace.display()
+        );
+        Ok(written)
+    }
+}
+
 /// The directory a demonstration writes to: its first argument, which
 /// `cargo course timeline` sets, or `target/course/timelines`.
 pub fn out_dir() -> PathBuf {

@@ -63,8 +63,6 @@ fn share(measured: &Measured<u64>) -> (f64, &'static str) {
 }
 
 fn main() -> std::io::Result<()> {
-    let out = timeline::out_dir();
-
     let ((work, wait), recording) = timeline::record(|| {
         thread::scope(|s| {
             let work = thread::Builder::new()
@@ -98,19 +96,11 @@ fn main() -> std::io::Result<()> {
         "CPU share: working thread {work_share:.2} ({work_bound}), \
          waiting thread {wait_share:.2} ({wait_bound})"
     );
-    let written = recording.save(
-        &out,
-        &Figure {
-            name: "waiting",
-            title: &title,
-            command: "cargo course timeline waiting",
-            axis: None,
-        },
-    )?;
-    println!(
-        "wrote {} and {}",
-        written.svg.display(),
-        written.trace.display()
-    );
+    recording.write(&Figure {
+        name: "waiting",
+        title: &title,
+        command: "cargo course timeline waiting",
+        axis: None,
+    })?;
     Ok(())
 }

@@ -85,42 +85,25 @@ fn on_threads(work: impl Fn() + Sync) {
 }
 
 fn main() -> std::io::Result<()> {
-    let out = timeline::out_dir();
     let command = "cargo course timeline gil";
 
     let gil = Gil::new(SWITCH);
     let ((), cpu) =
         timeline::record(|| on_threads(|| compute(&gil, Duration::from_millis(30))));
-    let written = cpu.save(
-        &out,
-        &Figure {
-            name: "gil-cpu",
-            title: "Four computing threads under the toy GIL (5 ms switch interval)",
-            command,
-            axis: None,
-        },
-    )?;
-    println!(
-        "wrote {} and {}",
-        written.svg.display(),
-        written.trace.display()
-    );
+    cpu.write(&Figure {
+        name: "gil-cpu",
+        title: "Four computing threads under the toy GIL (5 ms switch interval)",
+        command,
+        axis: None,
+    })?;
 
     let gil = Gil::new(SWITCH);
     let ((), io) = timeline::record(|| on_threads(|| fetch(&gil)));
-    let written = io.save(
-        &out,
-        &Figure {
-            name: "gil-io",
-            title: "Four waiting threads under the toy GIL, released around each wait",
-            command,
-            axis: None,
-        },
-    )?;
-    println!(
-        "wrote {} and {}",
-        written.svg.display(),
-        written.trace.display()
-    );
+    io.write(&Figure {
+        name: "gil-io",
+        title: "Four waiting threads under the toy GIL, released around each wait",
+        command,
+        axis: None,
+    })?;
     Ok(())
 }

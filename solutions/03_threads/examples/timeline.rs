@@ -17,7 +17,6 @@ fn task() {
 }
 
 fn main() -> std::io::Result<()> {
-    let out = timeline::out_dir();
     let command = "cargo course timeline threads";
 
     let ((), in_loop) = timeline::record(|| {
@@ -32,40 +31,24 @@ fn main() -> std::io::Result<()> {
             handle.join().expect("the task does not panic");
         }
     });
-    let written = in_loop.save(
-        &out,
-        &Figure {
-            name: "threads-join_in_loop",
-            title: "Joined inside the loop: five 30 ms tasks, one after another",
-            command,
-            axis: None,
-        },
-    )?;
-    println!(
-        "wrote {} and {}",
-        written.svg.display(),
-        written.trace.display()
-    );
+    in_loop.write(&Figure {
+        name: "threads-join_in_loop",
+        title: "Joined inside the loop: five 30 ms tasks, one after another",
+        command,
+        axis: None,
+    })?;
 
     let (results, start_all) = timeline::record(|| {
         let _joining = info_span!("main joining").entered();
         threads::run_all("task", (0..TASKS).map(|_| task).collect())
     });
     assert!(results.iter().all(Result::is_ok), "no task panics");
-    let written = start_all.save(
-        &out,
-        &Figure {
-            name: "threads-start_all",
-            title: "Started all, then joined: the same five tasks side by side",
-            command,
-            // The same axis as the first figure, so the two compare at a glance.
-            axis: Some(in_loop.span()),
-        },
-    )?;
-    println!(
-        "wrote {} and {}",
-        written.svg.display(),
-        written.trace.display()
-    );
+    start_all.write(&Figure {
+        name: "threads-start_all",
+        title: "Started all, then joined: the same five tasks side by side",
+        command,
+        // The same axis as the first figure, so the two compare at a glance.
+        axis: Some(in_loop.span()),
+    })?;
     Ok(())
 }

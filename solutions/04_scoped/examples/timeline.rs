@@ -33,43 +33,26 @@ fn run(threads: usize) -> u64 {
 }
 
 fn main() -> std::io::Result<()> {
-    let out = timeline::out_dir();
     let command = "cargo course timeline scoped";
     let cores = thread::available_parallelism().map_or(1, |n| n.get());
 
     let (one, alone) = timeline::record(|| run(1));
-    let written = alone.save(
-        &out,
-        &Figure {
-            name: "scoped-one_thread",
-            title: "map_chunks with 1 thread: all 40 numbers in one chunk",
-            command,
-            axis: None,
-        },
-    )?;
-    println!(
-        "wrote {} and {}",
-        written.svg.display(),
-        written.trace.display()
-    );
+    alone.write(&Figure {
+        name: "scoped-one_thread",
+        title: "map_chunks with 1 thread: all 40 numbers in one chunk",
+        command,
+        axis: None,
+    })?;
 
     let (many, per_core) = timeline::record(|| run(cores));
     assert_eq!(one, many, "the chunks add up to the same result");
     let title = format!("map_chunks with {cores} threads: one chunk per core");
-    let written = per_core.save(
-        &out,
-        &Figure {
-            name: "scoped-per_core",
-            title: &title,
-            command,
-            // The same axis as the first figure, so the two compare at a glance.
-            axis: Some(alone.span()),
-        },
-    )?;
-    println!(
-        "wrote {} and {}",
-        written.svg.display(),
-        written.trace.display()
-    );
+    per_core.write(&Figure {
+        name: "scoped-per_core",
+        title: &title,
+        command,
+        // The same axis as the first figure, so the two compare at a glance.
+        axis: Some(alone.span()),
+    })?;
     Ok(())
 }

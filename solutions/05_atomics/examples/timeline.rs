@@ -69,7 +69,6 @@ fn count_four_ways(
 }
 
 fn main() -> std::io::Result<()> {
-    let out = timeline::out_dir();
     // One thread per core, so that they truly run at once; at least two, so
     // that there is something to share, and at most four, to keep it short.
     let threads = thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4));
@@ -123,20 +122,12 @@ fn main() -> std::io::Result<()> {
         thousands(lost),
         thousands(expected),
     );
-    let written = recording.save(
-        &out,
-        &Figure {
-            name: "atomics",
-            title: &title,
-            command: "cargo course timeline atomics",
-            axis: None,
-        },
-    )?;
-    println!(
-        "wrote {} and {}",
-        written.svg.display(),
-        written.trace.display()
-    );
+    recording.write(&Figure {
+        name: "atomics",
+        title: &title,
+        command: "cargo course timeline atomics",
+        axis: None,
+    })?;
     Ok(())
 }
 

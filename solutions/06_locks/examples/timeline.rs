@@ -16,8 +16,6 @@ const CONSUMERS: usize = 2;
 const ITEMS: usize = 8;
 
 fn main() -> std::io::Result<()> {
-    let out = timeline::out_dir();
-
     let (handled, recording) = timeline::record(|| {
         let queue = BoundedQueue::new(2);
         thread::scope(|s| {
@@ -79,19 +77,11 @@ fn main() -> std::io::Result<()> {
         })
     });
     assert_eq!(handled, PRODUCERS * ITEMS, "every item is handled once");
-    let written = recording.save(
-        &out,
-        &Figure {
-            name: "locks",
-            title: "Two quick producers, two slow consumers, a queue of capacity 2",
-            command: "cargo course timeline locks",
-            axis: None,
-        },
-    )?;
-    println!(
-        "wrote {} and {}",
-        written.svg.display(),
-        written.trace.display()
-    );
+    recording.write(&Figure {
+        name: "locks",
+        title: "Two quick producers, two slow consumers, a queue of capacity 2",
+        command: "cargo course timeline locks",
+        axis: None,
+    })?;
     Ok(())
 }

@@ -14,8 +14,6 @@ use tracing::info_span;
 const LENGTHS: [u64; 5] = [50, 20, 40, 10, 30];
 
 fn main() -> std::io::Result<()> {
-    let out = timeline::out_dir();
-
     let (order, recording) = timeline::record(|| {
         let tasks: Vec<_> = LENGTHS
             .into_iter()
@@ -51,19 +49,11 @@ fn main() -> std::io::Result<()> {
     every.sort_unstable();
     assert_eq!(every, [0, 1, 2, 3, 4], "every task reports once");
     println!("results arrived in the order {order:?}");
-    let written = recording.save(
-        &out,
-        &Figure {
-            name: "channels",
-            title: "as_completed: five tasks, results in the order they finish",
-            command: "cargo course timeline channels",
-            axis: None,
-        },
-    )?;
-    println!(
-        "wrote {} and {}",
-        written.svg.display(),
-        written.trace.display()
-    );
+    recording.write(&Figure {
+        name: "channels",
+        title: "as_completed: five tasks, results in the order they finish",
+        command: "cargo course timeline channels",
+        axis: None,
+    })?;
     Ok(())
 }

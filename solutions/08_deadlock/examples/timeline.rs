@@ -221,7 +221,6 @@ fn longest_wait(recording: &Recording) -> f64 {
 }
 
 fn main() -> std::io::Result<()> {
-    let out = timeline::out_dir();
     let command = "cargo course timeline deadlock";
 
     let bank = Bank::new(&START);
@@ -241,23 +240,18 @@ fn main() -> std::io::Result<()> {
         START,
         "a transfer that gave up moved nothing"
     );
-    let written = deadlocked.save(
-        &out,
-        &Figure {
-            name: "deadlock-opposite_order",
-            title: "From-account first: both would wait for ever; the demo gives \
-                    up after 150 ms",
-            command,
-            axis: None,
-        },
-    )?;
     println!(
-        "from-account first: {:.1} ms, of which {:.1} ms waiting; wrote {} and {}",
+        "from-account first: {:.1} ms, of which {:.1} ms waiting",
         deadlocked.span().as_secs_f64() * 1e3,
-        longest_wait(&deadlocked),
-        written.svg.display(),
-        written.trace.display()
+        longest_wait(&deadlocked)
     );
+    deadlocked.write(&Figure {
+        name: "deadlock-opposite_order",
+        title: "From-account first: both would wait for ever; the demo gives \
+                    up after 150 ms",
+        command,
+        axis: None,
+    })?;
 
     let bank = Bank::new(&START);
     let (results, ordered) =
@@ -277,22 +271,17 @@ fn main() -> std::io::Result<()> {
         balances(&reference),
         "the drawn copy moves the money as Bank::transfer does"
     );
-    let written = ordered.save(
-        &out,
-        &Figure {
-            name: "deadlock-ordered",
-            title: "Lower id first: one waits its turn, then both go through",
-            command,
-            // The same axis as the first figure, so the two compare at a glance.
-            axis: Some(deadlocked.span()),
-        },
-    )?;
     println!(
-        "lower id first: {:.1} ms, of which {:.1} ms waiting; wrote {} and {}",
+        "lower id first: {:.1} ms, of which {:.1} ms waiting",
         ordered.span().as_secs_f64() * 1e3,
-        longest_wait(&ordered),
-        written.svg.display(),
-        written.trace.display()
+        longest_wait(&ordered)
     );
+    ordered.write(&Figure {
+        name: "deadlock-ordered",
+        title: "Lower id first: one waits its turn, then both go through",
+        command,
+        // The same axis as the first figure, so the two compare at a glance.
+        axis: Some(deadlocked.span()),
+    })?;
     Ok(())
 }

@@ -10,7 +10,6 @@ use timeline::Figure;
 use tracing::info_span;
 
 fn main() -> std::io::Result<()> {
-    let out = timeline::out_dir();
     let lengths = [30u64, 10, 20, 10, 40, 10, 20, 30, 10, 20, 10, 30];
 
     let ((), recording) = timeline::record(|| {
@@ -32,19 +31,11 @@ fn main() -> std::io::Result<()> {
             handle.result().expect("no task panics");
         }
     });
-    let written = recording.save(
-        &out,
-        &Figure {
-            name: "pool",
-            title: "A pool of 3 workers and a queue of 2, running 12 tasks",
-            command: "cargo course timeline pool",
-            axis: None,
-        },
-    )?;
-    println!(
-        "wrote {} and {}",
-        written.svg.display(),
-        written.trace.display()
-    );
+    recording.write(&Figure {
+        name: "pool",
+        title: "A pool of 3 workers and a queue of 2, running 12 tasks",
+        command: "cargo course timeline pool",
+        axis: None,
+    })?;
     Ok(())
 }

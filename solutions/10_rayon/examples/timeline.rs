@@ -25,7 +25,6 @@ fn pool() -> rayon::ThreadPool {
 }
 
 fn main() -> std::io::Result<()> {
-    let out = timeline::out_dir();
     let command = "cargo course timeline with_rayon";
 
     // Sixteen texts of equal length, so that each takes about as long.
@@ -47,20 +46,12 @@ fn main() -> std::io::Result<()> {
         })
     });
     assert_eq!(words, 16 * 12 * 4_000, "every word is counted");
-    let written = computing.save(
-        &out,
-        &Figure {
-            name: "with_rayon-par_iter",
-            title: "par_iter over 16 texts on a pool of 2 threads",
-            command,
-            axis: None,
-        },
-    )?;
-    println!(
-        "wrote {} and {}",
-        written.svg.display(),
-        written.trace.display()
-    );
+    computing.write(&Figure {
+        name: "with_rayon-par_iter",
+        title: "par_iter over 16 texts on a pool of 2 threads",
+        command,
+        axis: None,
+    })?;
 
     let io = pool();
     let ((), starved) = timeline::record(|| {
@@ -94,19 +85,11 @@ fn main() -> std::io::Result<()> {
             });
         });
     });
-    let written = starved.save(
-        &out,
-        &Figure {
-            name: "with_rayon-starved",
-            title: "16 blocking sleeps on a pool of 2 threads: the pool starves",
-            command,
-            axis: None,
-        },
-    )?;
-    println!(
-        "wrote {} and {}",
-        written.svg.display(),
-        written.trace.display()
-    );
+    starved.write(&Figure {
+        name: "with_rayon-starved",
+        title: "16 blocking sleeps on a pool of 2 threads: the pool starves",
+        command,
+        axis: None,
+    })?;
     Ok(())
 }

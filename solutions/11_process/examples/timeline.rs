@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use process::{Answer, JobError};
-use timeline::{Figure, ProcessLog, Recording};
+use timeline::{Figure, ProcessLog};
 use tracing::info_span;
 
 const WORKER_NAME: &str = "timeline-worker";
@@ -53,23 +53,12 @@ fn finish(running: process::Running, deadline: Instant) -> Result<Answer, JobErr
     running.finish(deadline)
 }
 
-fn save(recording: &Recording, out: &Path, figure: &Figure<'_>) -> io::Result<()> {
-    let written = recording.save(out, figure)?;
-    println!(
-        "wrote {} and {}",
-        written.svg.display(),
-        written.trace.display()
-    );
-    Ok(())
-}
-
 fn main() -> io::Result<()> {
     let me = PathBuf::from(std::env::args_os().next().unwrap_or_default());
     if me.file_name().is_some_and(|n| n == WORKER_NAME) {
         let dir = me.parent().map(Path::to_path_buf).unwrap_or_default();
         return worker(&dir);
     }
-    let out = timeline::out_dir();
     let command = "cargo course timeline process";
     let timeout = Duration::from_secs(30);
 
@@ -98,16 +87,12 @@ fn main() -> io::Result<()> {
             .map(|_| finish(start(program)?, deadline))
             .collect()
     })?;
-    save(
-        &one_by_one,
-        &out,
-        &Figure {
-            name: "process-wait_each",
-            title: "Each worker waited for right after its start: four jobs in turn",
-            command,
-            axis: None,
-        },
-    )?;
+    one_by_one.write(&Figure {
+        name: "process-wait_each",
+        title: "Each worker waited for right after its start: four jobs in turn",
+        command,
+        axis: None,
+    })?;
 
     // The solution's `run_all`, spelled out so that each step has its span:
     // start them all, then wait for each.
@@ -119,15 +104,11 @@ fn main() -> io::Result<()> {
             .map(|running| finish(running?, deadline))
             .collect()
     })?;
-    save(
-        &all_at_once,
-        &out,
-        &Figure {
-            name: "process-start_all",
-            title: "All started, then each waited for: the same four jobs at once",
-            command,
-            axis: Some(one_by_one.span()),
-        },
-    )?;
+    all_at_once.write(&Figure {
+        name: "process-start_all",
+        title: "All started, then each waited for: the same four jobs at once",
+        command,
+        axis: Some(one_by_one.span()),
+    })?;
     Ok(())
 }

@@ -93,7 +93,6 @@ fn main() -> io::Result<()> {
         let dir = me.parent().map(Path::to_path_buf).unwrap_or_default();
         return worker(&dir);
     }
-    let out = timeline::out_dir();
     // This very program, under the worker's name, in a folder for the logs.
     let dir =
         std::env::temp_dir().join(format!("timeline-pool-{}", std::process::id()));
@@ -123,19 +122,11 @@ fn main() -> io::Result<()> {
 
     recording.add_process_logs(&dir)?;
     let _ = fs::remove_dir_all(&dir);
-    let written = recording.save(
-        &out,
-        &Figure {
+    recording.write(&Figure {
             name: "process_pool",
             title: "Ten jobs on a pool of 3 worker processes; the fifth crashes its worker",
             command: "cargo course timeline process_pool",
             axis: None,
-        },
-    )?;
-    println!(
-        "wrote {} and {}",
-        written.svg.display(),
-        written.trace.display()
-    );
+        })?;
     Ok(())
 }

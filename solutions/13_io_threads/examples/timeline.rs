@@ -22,7 +22,6 @@ const WORKERS: usize = 3;
 const DELAYS: [u64; 12] = [40, 20, 30, 20, 40, 10, 30, 20, 10, 30, 20, 40];
 
 fn main() -> std::io::Result<()> {
-    let out = timeline::out_dir();
     let server = FixtureServer::start();
     let urls: Vec<String> = DELAYS
         .iter()
@@ -67,19 +66,11 @@ fn main() -> std::io::Result<()> {
         outcomes.iter().all(|(_, outcome)| outcome.is_ok()),
         "every request is answered"
     );
-    let written = recording.save(
-        &out,
-        &Figure {
-            name: "io_threads",
-            title: "Twelve requests on 3 worker threads sharing one agent",
-            command: "cargo course timeline io_threads",
-            axis: None,
-        },
-    )?;
-    println!(
-        "wrote {} and {}",
-        written.svg.display(),
-        written.trace.display()
-    );
+    recording.write(&Figure {
+        name: "io_threads",
+        title: "Twelve requests on 3 worker threads sharing one agent",
+        command: "cargo course timeline io_threads",
+        axis: None,
+    })?;
     Ok(())
 }

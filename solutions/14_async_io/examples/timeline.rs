@@ -12,7 +12,6 @@ use tracing::info_span;
 use async_io::{get, run_all};
 
 fn main() -> std::io::Result<()> {
-    let out = timeline::out_dir();
     let server = FixtureServer::start();
     let addr = server.addr();
     const DELAYS: [u64; 10] = [40, 20, 30, 20, 40, 10, 30, 20, 10, 30];
@@ -41,19 +40,11 @@ fn main() -> std::io::Result<()> {
         done.iter().all(|(_, r)| matches!(r, Ok(Ok(_)))),
         "every request is answered"
     );
-    let written = recording.save(
-        &out,
-        &Figure {
-            name: "async_io",
-            title: "Ten requests as tokio tasks, at most 3 at once, on one thread",
-            command: "cargo course timeline async_io",
-            axis: None,
-        },
-    )?;
-    println!(
-        "wrote {} and {}",
-        written.svg.display(),
-        written.trace.display()
-    );
+    recording.write(&Figure {
+        name: "async_io",
+        title: "Ten requests as tokio tasks, at most 3 at once, on one thread",
+        command: "cargo course timeline async_io",
+        axis: None,
+    })?;
     Ok(())
 }

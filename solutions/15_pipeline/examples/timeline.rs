@@ -71,7 +71,6 @@ fn answer(mut stream: TcpStream, slots: &Mutex<Vec<bool>>) -> std::io::Result<()
 }
 
 fn main() -> std::io::Result<()> {
-    let out = timeline::out_dir();
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     let slots = Arc::new(Mutex::new(Vec::new()));
@@ -119,19 +118,11 @@ fn main() -> std::io::Result<()> {
         report.crunched, DOCS,
         "every document is crunched: {report:?}"
     );
-    let written = recording.save(
-        &out,
-        &Figure {
-            name: "pipeline",
-            title: "A pipeline: 3 downloaders, a queue of 2, 2 crunchers, 12 documents",
-            command: "cargo course timeline pipeline",
-            axis: None,
-        },
-    )?;
-    println!(
-        "wrote {} and {}",
-        written.svg.display(),
-        written.trace.display()
-    );
+    recording.write(&Figure {
+        name: "pipeline",
+        title: "A pipeline: 3 downloaders, a queue of 2, 2 crunchers, 12 documents",
+        command: "cargo course timeline pipeline",
+        axis: None,
+    })?;
     Ok(())
 }
