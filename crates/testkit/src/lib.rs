@@ -314,6 +314,23 @@ pub fn left_behind(pids: &[u32]) -> Vec<(u32, char)> {
         .collect()
 }
 
+/// Kills (SIGKILL) those of `pids` that are still children of this process,
+/// as [`left_behind`] finds them, and returns how many it killed. A test
+/// that fails calls it before it passes its panic on, so that a worker its
+/// code under test lost track of does not outlive the test run. The kill
+/// goes through the `kill` command: std can only kill a `Child` it holds.
+pub fn kill_left_behind(pids: &[u32]) -> usize {
+    let left = left_behind(pids);
+    for (pid, _) in &left {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+    left.len()
+}
+
 /// A thread watched from outside, through `/proc` (Linux): whether it has
 /// stopped running to wait in the kernel, as a thread blocked in `recv`, in
 /// `lock` or on a full channel does.

@@ -16,14 +16,13 @@
 use std::fs;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use process::{Answer, JobError, run_all, start};
-use testkit::{DEADLINE, eventually, left_behind, watchdog};
+use testkit::{DEADLINE, eventually, kill_left_behind, left_behind, watchdog};
 
 fn worker() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_process-worker"))
@@ -84,19 +83,9 @@ fn watch_hung<T: Send + 'static>(
         watchdog(DEADLINE, on_timeout, body)
     }));
     outcome.unwrap_or_else(|payload| {
-        for (pid, _) in left_behind(&scratch.pids()) {
-            kill(pid);
-        }
+        kill_left_behind(&scratch.pids());
         panic::resume_unwind(payload)
     })
-}
-
-/// Sends SIGKILL to `pid` through the `kill` command (std can only kill a
-/// `Child` it holds).
-fn kill(pid: u32) {
-    let _ = Command::new("kill")
-        .args(["-KILL", &pid.to_string()])
-        .status();
 }
 
 /// How long a thread has been on a CPU or in line for one, from its
@@ -441,7 +430,7 @@ fn waiting_for_a_worker_does_not_burn_a_core() {
                 }
                 _ => 0.0,
             };
-            kill(pid);
+            kill_left_behind(&[pid]);
             let result = waiter
                 .join()
                 .unwrap_or_else(|panic| panic::resume_unwind(panic));

@@ -14,7 +14,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, mpsc};
@@ -22,7 +21,7 @@ use std::thread;
 use std::time::Duration;
 
 use process_pool::{JobError, Output, ProcessPoolExecutor, Record, Task};
-use testkit::{DEADLINE, eventually, left_behind, watchdog};
+use testkit::{DEADLINE, eventually, kill_left_behind, left_behind, watchdog};
 
 fn worker() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_pool-worker"))
@@ -522,11 +521,7 @@ fn shutdown_kills_a_worker_that_outstays_the_grace_period() {
         )
     }));
     let results = outcome.unwrap_or_else(|payload| {
-        for (pid, _) in left_behind(&told.try_recv().unwrap_or_default()) {
-            let _ = Command::new("kill")
-                .args(["-KILL", &pid.to_string()])
-                .status();
-        }
+        kill_left_behind(&told.try_recv().unwrap_or_default());
         panic::resume_unwind(payload)
     });
     let stubborn = pids(&results);
