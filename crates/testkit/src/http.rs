@@ -34,12 +34,17 @@
 //! assert_eq!(server.in_flight(), 0);
 //! ```
 
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
-use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::collections::HashSet;
+use std::io::{self, Read};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 use std::{cmp, fmt};
+
+use tiny_http::{
+    Header, Method, Request, Response, ResponseBox, Server, StatusCode,
+};
 
 /// The longest `/delay/<ms>` sleeps; longer requests are cut to this.
 ///
@@ -50,43 +55,37 @@ pub const MAX_DELAY: Duration = Duration::from_secs(60);
 /// The most bytes `/bytes/<n>` sends; larger requests are cut to this.
 pub const MAX_BYTES: usize = 64 * 1024 * 1024;
 
-/// How long dropping the server waits for answers still being written
-/// before it closes every connection.
+/// How long dropping the server waits for requests still being answered.
 ///
-/// Once the server stops, sleeping requests wake at once and answer 503,
-/// and `/bytes` bodies are cut short, so this is only reached by an answer
-/// stuck writing to a client that stopped reading. Closing the connection
-/// ends that write too.
+/// Once the server stops, sleeping requests wake at once and `/bytes`
+/// bodies are cut short, so every request thread finishes within
+/// milliseconds, except one blocked writing to a client that stopped
+/// reading (a full socket buffer, which tiny_http gives no way to
+/// interrupt). Such a thread is left behind, detached, rather than hanging
+/// the test for ever.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
-/// Stack size of the thread that serves one connection.
+/// Stack size of the thread that answers one request.
 ///
-/// A connection thread only parses a request head, sleeps and writes a
-/// small answer; a smaller stack than std's 2 MiB lets a thousand of them
-/// exist at once without reserving gigabytes of address space.
+/// A request thread only parses a path, sleeps and writes a small answer;
+/// a smaller stack than std's 2 MiB lets a thousand of them exist at once
+/// without reserving gigabytes of address space.
 const WORKER_STACK: usize = 256 * 1024;
-
-/// The longest request head (request line and headers) the server reads.
-const MAX_HEAD: usize = 16 * 1024;
-
-/// The largest request body the server reads (and ignores: no route takes
-/// one) before it gives up on the connection.
-const MAX_REQUEST_BODY: u64 = 1024 * 1024;
 
 /// A loopback HTTP server for tests, answering `/delay`, `/status` and
 /// `/bytes` (see the [module documentation](self)).
 ///
-/// Each connection is served on a thread of its own, started the moment the
-/// connection is accepted, so 500 clients asking for `/delay/1000` at once
-/// are all answered after about one second: the server never becomes the
-/// bottleneck a test is trying to measure in the client. Connections are
-/// kept alive between requests (HTTP/1.1's default), as clients with a
-/// connection pool expect.
+/// Each request is answered on a thread of its own, so 500 clients asking
+/// for `/delay/1000` at once are all answered after about one second: the
+/// server never becomes the bottleneck a test is trying to measure in the
+/// client.
 ///
-/// Dropping the server stops it: the accept loop ends, requests asleep in
-/// `/delay` wake at once and answer `503 Service Unavailable`, every
-/// connection is closed, and every thread is joined. This takes
-/// milliseconds, not the length of the longest delay.
+/// Dropping the server stops it: the accept loop is unblocked, requests
+/// asleep in `/delay` wake at once and answer `503 Service Unavailable`, and
+/// the server's threads are joined. This takes milliseconds, not the length
+/// of the longest delay. (tiny_http's own threads, which read requests off
+/// the connections, are tiny_http's business: they end when their client
+/// closes the connection.)
 ///
 /// One limit a test with hundreds of clients may meet: std listens with a
 /// backlog of 128 connections. Clients that connect much faster than the
@@ -96,17 +95,13 @@ const MAX_REQUEST_BODY: u64 = 1024 * 1024;
 /// than expect them all within a few milliseconds.
 pub struct FixtureServer {
     addr: SocketAddr,
+    /// `None` only while dropping, so that the listening socket can be
+    /// closed before waiting for the last requests.
+    server: Option<Arc<Server>>,
     shared: Arc<Shared>,
-    /// The accept loop. It returns the connections it opened that may still
-    /// be open.
-    acceptor: Option<JoinHandle<Vec<Connection>>>,
-}
-
-/// A connection being served: its thread, and a handle on its socket to
-/// close it from outside.
-struct Connection {
-    thread: JoinHandle<()>,
-    socket: TcpStream,
+    /// The accept loop. It returns the handles of the request threads it
+    /// started and that may still run.
+    dispatcher: Option<JoinHandle<Vec<JoinHandle<()>>>>,
 }
 
 impl FixtureServer {
@@ -121,26 +116,30 @@ impl FixtureServer {
     /// started.
     pub fn start() -> FixtureServer {
         let wanted = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
-        let listener = TcpListener::bind(wanted).unwrap_or_else(|e| {
+        let server = Server::http(wanted).unwrap_or_else(|e| {
             panic!("FixtureServer: cannot listen on {wanted}: {e}")
         });
-        let addr = listener.local_addr().unwrap_or_else(|e| {
-            panic!("FixtureServer: cannot read the address it listens on: {e}")
-        });
+        let addr = server
+            .server_addr()
+            .to_ip()
+            .expect("FixtureServer: a TCP listener has an IP address");
+        let server = Arc::new(server);
         let shared = Arc::new(Shared::default());
-        let acceptor = {
+        let dispatcher = {
+            let server = Arc::clone(&server);
             let shared = Arc::clone(&shared);
             thread::Builder::new()
                 .name(format!("fixture-http-{}", addr.port()))
-                .spawn(move || accept(&listener, &shared))
+                .spawn(move || dispatch(&server, &shared))
                 .unwrap_or_else(|e| {
                     panic!("FixtureServer: cannot start the accept thread: {e}")
                 })
         };
         FixtureServer {
             addr,
+            server: Some(server),
             shared,
-            acceptor: Some(acceptor),
+            dispatcher: Some(dispatcher),
         }
     }
 
@@ -183,14 +182,15 @@ impl FixtureServer {
         self.shared.counts().requests
     }
 
-    /// How many connections the server has accepted since it started or
-    /// since the last [`reset_counts`](Self::reset_counts).
+    /// How many connections requests came in on since the server started or
+    /// since the last [`reset_counts`](Self::reset_counts), told apart by
+    /// the client's address and port.
     ///
     /// A client that keeps its connections alive and reuses them (an HTTP
-    /// agent with a connection pool) opens fewer connections than it sends
-    /// requests; one that connects afresh for every request opens as many.
+    /// agent with a connection pool) uses fewer connections than it sends
+    /// requests; one that connects afresh for every request uses as many.
     pub fn connections(&self) -> usize {
-        self.shared.counts().connections
+        lock(&self.shared.clients).len()
     }
 
     /// Starts counting afresh: [`requests`](Self::requests) and
@@ -202,8 +202,9 @@ impl FixtureServer {
     pub fn reset_counts(&self) {
         let mut counts = self.shared.counts();
         counts.requests = 0;
-        counts.connections = 0;
         counts.max_in_flight = counts.in_flight;
+        drop(counts);
+        lock(&self.shared.clients).clear();
     }
 
     /// Waits until exactly `n` requests are in flight, or `timeout` has
@@ -230,49 +231,52 @@ impl fmt::Debug for FixtureServer {
 }
 
 impl Drop for FixtureServer {
-    /// Stops the server, closes its connections and joins its threads.
+    /// Stops the server and joins its threads.
     ///
     /// Requests asleep in `/delay` wake at once (they wait on a condition
     /// variable, not in `thread::sleep`) and answer 503, so dropping takes
     /// milliseconds however long their delays.
     fn drop(&mut self) {
         self.shared.stop();
-        // The accept loop is blocked in `accept`: a connection of our own
-        // wakes it, and it sees the stop before serving it. If the connect
-        // fails, the loop has already ended.
-        let _ = TcpStream::connect(self.addr);
-        let connections = match self.acceptor.take().map(JoinHandle::join) {
-            Some(Ok(connections)) => connections,
+        if let Some(server) = &self.server {
+            // Makes the accept loop's `recv` return even if no request comes.
+            server.unblock();
+        }
+        let workers = match self.dispatcher.take().map(JoinHandle::join) {
+            Some(Ok(workers)) => workers,
             // The accept loop panicked: its panic has been reported already,
             // and a second panic while dropping would abort the test.
             Some(Err(_)) | None => Vec::new(),
         };
-        // A thread waiting for the next request on a kept-alive connection
-        // sees the end of its input and ends; one answering a request sees
-        // the stop and closes the connection once its answer is written.
-        for connection in &connections {
-            let _ = connection.socket.shutdown(Shutdown::Read);
-        }
-        // Only a thread stuck writing to a client that stopped reading is
-        // still there after the grace period; closing its connection ends
-        // the write.
-        if !self.shared.wait_for_connections_to_end(SHUTDOWN_GRACE) {
-            for connection in &connections {
-                let _ = connection.socket.shutdown(Shutdown::Both);
+        // Closes the listening socket: nothing new can arrive from here on.
+        drop(self.server.take());
+        let idle = self.shared.wait_for_in_flight(0, SHUTDOWN_GRACE);
+        let mut stuck = 0;
+        for worker in workers {
+            // Once nothing is in flight every request thread has dropped its
+            // guard, its last act, so joining it is immediate.
+            if idle || worker.is_finished() {
+                // A panicked request thread has already reported its panic.
+                let _ = worker.join();
+            } else {
+                stuck += 1;
             }
         }
-        for connection in connections {
-            // A panicked connection thread has already reported its panic.
-            let _ = connection.thread.join();
+        if stuck > 0 {
+            eprintln!(
+                "FixtureServer {}: {stuck} request thread(s) still writing after \
+                 {SHUTDOWN_GRACE:?}, left behind",
+                self.addr
+            );
         }
     }
 }
 
-/// What the accept loop, the connection threads and the `FixtureServer` share.
+/// What the accept loop, the request threads and the `FixtureServer` share.
 #[derive(Default)]
 struct Shared {
     counts: Mutex<Counts>,
-    /// Notified whenever `counts.in_flight` or `counts.open` changes.
+    /// Notified whenever `counts.in_flight` changes.
     counts_changed: Condvar,
     /// Set once, when the server is dropped.
     stopping: Mutex<bool>,
@@ -281,6 +285,10 @@ struct Shared {
     /// A condition variable of its own: if sleeping requests waited on
     /// `counts_changed`, each of 500 of them would wake on every arrival.
     stop_requested: Condvar,
+    /// The client end of every connection a request came in on: one
+    /// address per connection, as long as a test's connections are open
+    /// together or the system does not reuse a port within one test.
+    clients: Mutex<HashSet<SocketAddr>>,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -288,10 +296,6 @@ struct Counts {
     in_flight: usize,
     max_in_flight: usize,
     requests: usize,
-    /// Connection threads still running.
-    open: usize,
-    /// Connections accepted.
-    connections: usize,
 }
 
 /// Locks `mutex` even if a panicking thread poisoned it: the counts stay
@@ -312,16 +316,6 @@ impl Shared {
             .wait_timeout_while(self.counts(), timeout, |c| c.in_flight != n)
             .unwrap_or_else(PoisonError::into_inner);
         counts.in_flight == n
-    }
-
-    /// Waits until every connection thread has ended, or `timeout` has
-    /// passed; returns whether they all ended.
-    fn wait_for_connections_to_end(&self, timeout: Duration) -> bool {
-        let (counts, _) = self
-            .counts_changed
-            .wait_timeout_while(self.counts(), timeout, |c| c.open > 0)
-            .unwrap_or_else(PoisonError::into_inner);
-        counts.open == 0
     }
 
     fn stop(&self) {
@@ -358,7 +352,8 @@ impl Shared {
 ///
 /// The count is kept by a guard rather than by an increment and a decrement
 /// around the handler, so that no path out of the handler — an early
-/// return, a write error, a panic — can leave a request counted for ever and make every later
+/// return, a write error, a panic, even a request thread that could not be
+/// started — can leave a request counted for ever and make every later
 /// `wait_for_in_flight(0, …)` time out.
 struct Served {
     shared: Arc<Shared>,
@@ -385,221 +380,51 @@ impl Drop for Served {
     }
 }
 
-/// A connection thread, counted in `open` from its start to its end,
-/// however it ends.
-struct Open {
-    shared: Arc<Shared>,
-}
-
-impl Open {
-    fn enter(shared: &Arc<Shared>) -> Open {
-        let mut counts = shared.counts();
-        counts.open += 1;
-        counts.connections += 1;
-        drop(counts);
-        Open {
-            shared: Arc::clone(shared),
-        }
-    }
-}
-
-impl Drop for Open {
-    fn drop(&mut self) {
-        self.shared.counts().open -= 1;
-        self.shared.counts_changed.notify_all();
-    }
-}
-
-/// The accept loop: serves each connection on a thread of its own, until the
-/// server stops. Returns the connections that may still be open.
+/// The accept loop: hands each request to a thread of its own, until the
+/// server stops. Returns the request threads that may still be running.
 ///
-/// The loop itself never reads a request; if it did, a slow client would
-/// hold up every connection behind it. A thread is started for every
-/// connection, so a burst of new connections never waits for a busy one.
-fn accept(listener: &TcpListener, shared: &Arc<Shared>) -> Vec<Connection> {
-    let mut connections: Vec<Connection> = Vec::new();
-    for stream in listener.incoming() {
+/// The loop itself never waits for a request to be answered; if it did, a
+/// `/delay` would hold up every request behind it and a test of a concurrent
+/// client would measure the server's queue instead.
+fn dispatch(server: &Server, shared: &Arc<Shared>) -> Vec<JoinHandle<()>> {
+    let mut workers: Vec<JoinHandle<()>> = Vec::new();
+    loop {
+        let request = match server.recv() {
+            Ok(request) => request,
+            // `Server::unblock` from `Drop`.
+            Err(_) if shared.is_stopping() => break,
+            // The listener failed; tiny_http's accept thread has ended, so the
+            // next `recv` blocks until `Drop` unblocks it.
+            Err(e) => {
+                eprintln!("FixtureServer: accepting connections failed: {e}");
+                continue;
+            }
+        };
         if shared.is_stopping() {
+            let _ = request.respond(shutting_down());
             break;
         }
-        let stream = match stream {
-            Ok(stream) => stream,
-            // Out of file descriptors, say. The client sees its connection
-            // refused or reset; the server goes on with the next one.
-            Err(e) => {
-                eprintln!("FixtureServer: accepting a connection failed: {e}");
-                continue;
-            }
-        };
         // Finished threads need no join: dropping their handles frees them.
-        connections.retain(|connection| !connection.thread.is_finished());
-        let socket = match stream.try_clone() {
-            Ok(socket) => socket,
-            Err(e) => {
-                eprintln!("FixtureServer: cannot keep a connection's socket: {e}");
-                continue;
-            }
-        };
-        let open = Open::enter(shared);
-        let spawned = thread::Builder::new()
-            .name("fixture-http-connection".into())
-            .stack_size(WORKER_STACK)
-            .spawn(move || {
-                serve(&stream, &open.shared);
-                // The accept loop holds a copy of the socket, so dropping
-                // this one would not close the connection: shutting it down
-                // does, whatever copies are left.
-                let _ = stream.shutdown(Shutdown::Both);
-            });
-        match spawned {
-            Ok(thread) => connections.push(Connection { thread, socket }),
-            // The stream has been dropped with the closure: the client sees
-            // the connection closed.
-            Err(e) => {
-                eprintln!("FixtureServer: cannot start a connection thread: {e}");
-            }
+        workers.retain(|worker| !worker.is_finished());
+        // Counted before the thread starts: the request is being served from
+        // the moment it has been read, however long the thread takes to run.
+        if let Some(client) = request.remote_addr() {
+            lock(&shared.clients).insert(*client);
         }
-    }
-    connections
-}
-
-/// Serves the requests of one connection, one after another, until the
-/// client closes it or asks to, the server stops, or what arrives is not a
-/// request this server understands (answered `400` before closing).
-fn serve(stream: &TcpStream, shared: &Arc<Shared>) {
-    let mut reader = BufReader::new(stream);
-    loop {
-        let request = match read_request(&mut reader) {
-            Ok(Some(request)) => request,
-            // Closed between requests, as clients do.
-            Ok(None) => return,
-            Err(error) => {
-                if error.kind() == io::ErrorKind::InvalidData {
-                    let body = format!("bad request: {error}\n");
-                    let answer =
-                        Answer::text(400, "text/plain; charset=utf-8", body);
-                    let _ = respond(stream, &answer, false, false, shared);
-                }
-                return;
-            }
-        };
-        // Counted from the moment the request has been read.
         let served = Served::enter(shared);
-        let answer = answer(&request, shared);
-        let keep_alive = request.keep_alive && !shared.is_stopping();
-        // Not counted while the answer is written (see `Served`).
-        drop(served);
-        let head_only = request.method == "HEAD";
-        // An error here means the client went away or the server is
-        // stopping; neither is the test's business.
-        if respond(stream, &answer, head_only, keep_alive, shared).is_err()
-            || !keep_alive
-        {
-            return;
+        let worker_shared = Arc::clone(shared);
+        let spawned = thread::Builder::new()
+            .name("fixture-http-request".into())
+            .stack_size(WORKER_STACK)
+            .spawn(move || answer(request, &worker_shared, served));
+        match spawned {
+            Ok(worker) => workers.push(worker),
+            // The closure, with the request and its guard, has been dropped:
+            // tiny_http answers 500 and the count goes back down.
+            Err(e) => eprintln!("FixtureServer: cannot start a request thread: {e}"),
         }
     }
-}
-
-/// A request, as far as this server cares.
-#[derive(Debug)]
-struct Request {
-    method: String,
-    target: String,
-    /// Whether the client wants the connection kept open after the answer.
-    keep_alive: bool,
-}
-
-fn invalid(why: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, why.to_owned())
-}
-
-/// Reads one line of a request head, without its line ending; `None` if the
-/// connection was closed before the line began. `budget` is what is left
-/// of [`MAX_HEAD`].
-fn head_line(
-    reader: &mut impl BufRead,
-    budget: &mut usize,
-) -> io::Result<Option<String>> {
-    let mut line = Vec::new();
-    let limit = u64::try_from(*budget).unwrap_or(u64::MAX);
-    let n = reader.take(limit).read_until(b'\n', &mut line)?;
-    if n == 0 {
-        return Ok(None);
-    }
-    *budget = budget.saturating_sub(n);
-    if !line.ends_with(b"\n") {
-        return Err(invalid("the request head is cut short or too long"));
-    }
-    let line = String::from_utf8(line)
-        .map_err(|_| invalid("the request head is not UTF-8"))?;
-    Ok(Some(line.trim_end_matches(['\r', '\n']).to_owned()))
-}
-
-/// Reads the next request on a connection; `None` if the client closed it
-/// instead of sending one. A body, which no route needs, is read and
-/// skipped, so that the next request starts where it should.
-fn read_request(reader: &mut impl BufRead) -> io::Result<Option<Request>> {
-    let mut budget = MAX_HEAD;
-    let request_line = loop {
-        match head_line(reader, &mut budget)? {
-            None => return Ok(None),
-            // An empty line between requests is allowed, and skipped.
-            Some(line) if line.is_empty() => continue,
-            Some(line) => break line,
-        }
-    };
-    let words: Vec<&str> = request_line.split(' ').collect();
-    let [method, target, version] = words[..] else {
-        return Err(invalid("the request line is not `METHOD TARGET VERSION`"));
-    };
-    let mut keep_alive = match version {
-        "HTTP/1.1" => true,
-        "HTTP/1.0" => false,
-        _ => return Err(invalid("only HTTP/1.0 and HTTP/1.1 are spoken here")),
-    };
-    let mut body: u64 = 0;
-    loop {
-        let Some(line) = head_line(reader, &mut budget)? else {
-            return Err(invalid("the connection closed inside a request head"));
-        };
-        if line.is_empty() {
-            break;
-        }
-        let Some((field, value)) = line.split_once(':') else {
-            return Err(invalid("a header line has no `:`"));
-        };
-        let value = value.trim();
-        let has = |token: &str| {
-            value
-                .split(',')
-                .any(|t| t.trim().eq_ignore_ascii_case(token))
-        };
-        if field.eq_ignore_ascii_case("connection") {
-            if has("close") {
-                keep_alive = false;
-            } else if has("keep-alive") {
-                keep_alive = true;
-            }
-        } else if field.eq_ignore_ascii_case("content-length") {
-            body = value
-                .parse()
-                .map_err(|_| invalid("Content-Length is not a number"))?;
-        } else if field.eq_ignore_ascii_case("transfer-encoding") {
-            return Err(invalid("request bodies in chunks are not supported"));
-        }
-    }
-    if body > MAX_REQUEST_BODY {
-        return Err(invalid("the request body is too large"));
-    }
-    let skipped = io::copy(&mut reader.take(body), &mut io::sink())?;
-    if skipped < body {
-        return Err(invalid("the connection closed inside a request body"));
-    }
-    Ok(Some(Request {
-        method: method.to_owned(),
-        target: target.to_owned(),
-        keep_alive,
-    }))
+    workers
 }
 
 /// What a request asks for.
@@ -611,8 +436,8 @@ enum Route {
     NotFound,
 }
 
-fn route(method: &str, url: &str) -> Route {
-    if method != "GET" && method != "HEAD" {
+fn route(method: &Method, url: &str) -> Route {
+    if !matches!(method, Method::Get | Method::Head) {
         return Route::NotFound;
     }
     let path = url.split(['?', '#']).next().unwrap_or_default();
@@ -636,143 +461,90 @@ fn route(method: &str, url: &str) -> Route {
     }
 }
 
-/// An answer, before it is written.
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    content_type: Option<&'static str>,
-    body: Body,
-}
-
-#[derive(Debug)]
-enum Body {
-    Text(String),
-    /// `n` bytes of [`alphabet_byte`], made as they are sent.
-    Alphabet(usize),
-}
-
-impl Answer {
-    fn text(status: u16, content_type: &'static str, body: String) -> Answer {
-        Answer {
-            status,
-            content_type: Some(content_type),
-            body: Body::Text(body),
-        }
-    }
-
-    fn len(&self) -> usize {
-        match &self.body {
-            Body::Text(text) => text.len(),
-            Body::Alphabet(n) => *n,
-        }
-    }
-}
-
-/// What to answer `request`; a `/delay` sleeps here, unless the server stops.
-fn answer(request: &Request, shared: &Shared) -> Answer {
-    match route(&request.method, &request.target) {
+/// Answers one request, on its own thread; `served` counts it until the
+/// answer is about to be written.
+fn answer(request: Request, shared: &Arc<Shared>, served: Served) {
+    let response = match route(request.method(), request.url()) {
         Route::Delay(delay) => {
             if shared.sleep_unless_stopped(delay) {
                 let body = format!("{{\"delay_ms\": {}}}\n", delay.as_millis());
-                Answer::text(200, "application/json", body)
+                text(200, "application/json", body)
             } else {
-                Answer::text(
-                    503,
-                    "text/plain; charset=utf-8",
-                    "fixture server shutting down\n".to_owned(),
-                )
+                shutting_down()
             }
         }
-        Route::Status(code) => Answer {
-            status: code,
-            content_type: None,
-            body: Body::Text(String::new()),
-        },
-        Route::Bytes(n) => Answer {
-            status: 200,
-            content_type: Some("application/octet-stream"),
-            body: Body::Alphabet(n),
-        },
-        Route::NotFound => Answer::text(
+        Route::Status(code) => Response::empty(code).boxed(),
+        Route::Bytes(n) => {
+            let body = Alphabet {
+                sent: 0,
+                len: n,
+                shared: Arc::clone(shared),
+            };
+            Response::new(
+                StatusCode(200),
+                vec![header("Content-Type", "application/octet-stream")],
+                body,
+                Some(n),
+                None,
+            )
+            .boxed()
+        }
+        Route::NotFound => text(
             404,
             "text/plain; charset=utf-8",
             "not found; this server answers GET /delay/<ms>, /status/<code> \
              and /bytes/<n>\n"
                 .to_owned(),
         ),
-    }
+    };
+    // Always a Content-Length, never chunked: tests reading a bare TcpStream
+    // can then rely on it.
+    let response = response.with_chunked_threshold(usize::MAX);
+    drop(served);
+    // An error here means the client went away or the server is stopping;
+    // neither is the test's business.
+    let _ = request.respond(response);
 }
 
-/// The reason phrase of a status line. Clients ignore it; people read it.
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        204 => "No Content",
-        400 => "Bad Request",
-        404 => "Not Found",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "Status",
-    }
+fn shutting_down() -> ResponseBox {
+    text(
+        503,
+        "text/plain; charset=utf-8",
+        "fixture server shutting down\n".to_owned(),
+    )
 }
 
-/// Writes `answer`, always with a `Content-Length` and never in chunks, so
-/// that a test reading a bare `TcpStream` can rely on it. A `/bytes` body is
-/// cut short, with an error, when the server stops.
-fn respond(
-    stream: &TcpStream,
-    answer: &Answer,
-    head_only: bool,
-    keep_alive: bool,
-    shared: &Shared,
-) -> io::Result<()> {
-    let mut out = BufWriter::with_capacity(64 * 1024, stream);
-    write!(
-        out,
-        "HTTP/1.1 {} {}\r\n",
-        answer.status,
-        reason(answer.status)
-    )?;
-    // 204 and 304 answers have no body, and say nothing of its length.
-    let bodiless = matches!(answer.status, 204 | 304);
-    if let Some(content_type) = answer.content_type {
-        write!(out, "Content-Type: {content_type}\r\n")?;
-    }
-    if !bodiless {
-        write!(out, "Content-Length: {}\r\n", answer.len())?;
-    }
-    let connection = if keep_alive { "keep-alive" } else { "close" };
-    write!(out, "Connection: {connection}\r\n\r\n")?;
-    if !head_only && !bodiless {
-        match &answer.body {
-            Body::Text(text) => out.write_all(text.as_bytes())?,
-            Body::Alphabet(len) => {
-                let mut chunk = [0u8; 16 * 1024];
-                let mut sent = 0;
-                while sent < *len {
-                    if shared.is_stopping() {
-                        return Err(io::Error::other(
-                            "fixture server shutting down",
-                        ));
-                    }
-                    let n = cmp::min(chunk.len(), len - sent);
-                    fill_alphabet(&mut chunk[..n], sent);
-                    out.write_all(&chunk[..n])?;
-                    sent += n;
-                }
-            }
+fn text(code: u16, content_type: &str, body: String) -> ResponseBox {
+    Response::from_string(body)
+        .with_status_code(code)
+        .with_header(header("Content-Type", content_type))
+        .boxed()
+}
+
+fn header(field: &str, value: &str) -> Header {
+    Header::from_bytes(field, value).expect("fixture headers are valid ASCII")
+}
+
+/// The body of `/bytes/<n>`: `abc…xyz` repeated, produced as it is sent
+/// rather than allocated, and cut short when the server stops so that a
+/// large answer cannot hold up `Drop`.
+struct Alphabet {
+    sent: usize,
+    len: usize,
+    shared: Arc<Shared>,
+}
+
+impl Read for Alphabet {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.sent < self.len && self.shared.is_stopping() {
+            return Err(io::Error::other("fixture server shutting down"));
         }
-    }
-    out.flush()
-}
-
-/// Fills `buf` with the bytes of a `/bytes` body from position `from` on.
-fn fill_alphabet(buf: &mut [u8], from: usize) {
-    for (i, byte) in buf.iter_mut().enumerate() {
-        *byte = alphabet_byte(from + i);
+        let n = cmp::min(buf.len(), self.len - self.sent);
+        for (i, byte) in buf[..n].iter_mut().enumerate() {
+            *byte = alphabet_byte(self.sent + i);
+        }
+        self.sent += n;
+        Ok(n)
     }
 }
 
@@ -788,7 +560,7 @@ mod tests {
 
     #[test]
     fn routes_ignore_the_query_string() {
-        let get = |url| route("GET", url);
+        let get = |url| route(&Method::Get, url);
         assert_eq!(
             get("/delay/300?x=1"),
             Route::Delay(Duration::from_millis(300))
@@ -801,7 +573,7 @@ mod tests {
 
     #[test]
     fn malformed_routes_are_not_found() {
-        let get = |url| route("GET", url);
+        let get = |url| route(&Method::Get, url);
         for url in [
             "/",
             "/delay",
@@ -816,76 +588,20 @@ mod tests {
         ] {
             assert_eq!(get(url), Route::NotFound, "{url}");
         }
-        assert_eq!(route("POST", "/status/200"), Route::NotFound);
+        assert_eq!(route(&Method::Post, "/status/200"), Route::NotFound);
     }
 
     #[test]
     fn alphabet_repeats() {
-        let mut body = [0u8; 30];
-        fill_alphabet(&mut body, 0);
-        assert_eq!(&body, b"abcdefghijklmnopqrstuvwxyzabcd");
-        fill_alphabet(&mut body[..3], 25);
-        assert_eq!(&body[..3], b"zab");
-    }
-
-    fn read(raw: &str) -> io::Result<Option<Request>> {
-        read_request(&mut raw.as_bytes())
-    }
-
-    #[test]
-    fn requests_are_read_with_their_connection_wishes() {
-        let request = read("GET /status/200 HTTP/1.1\r\nHost: x\r\n\r\n")
-            .expect("a plain request reads")
-            .expect("a request is there");
-        assert_eq!(
-            (request.method.as_str(), request.target.as_str()),
-            ("GET", "/status/200")
-        );
-        assert!(
-            request.keep_alive,
-            "HTTP/1.1 keeps the connection by default"
-        );
-        let close = read("GET / HTTP/1.1\r\nConnection: Close\r\n\r\n")
-            .expect("reads")
-            .expect("there");
-        assert!(!close.keep_alive, "`Connection: close` closes");
-        let old = read("\r\nHEAD / HTTP/1.0\r\n\r\n")
-            .expect("reads")
-            .expect("there");
-        assert!(!old.keep_alive, "HTTP/1.0 closes by default");
-        assert_eq!(old.method, "HEAD");
-        assert!(read("").expect("an empty connection reads").is_none());
-    }
-
-    #[test]
-    fn a_body_is_skipped_so_the_next_request_starts_right() {
-        let raw = "POST /x HTTP/1.1\r\nContent-Length: 5\r\n\r\nhelloGET /y HTTP/1.1\r\n\r\n";
-        let mut reader = raw.as_bytes();
-        let first = read_request(&mut reader).expect("reads").expect("there");
-        let second = read_request(&mut reader).expect("reads").expect("there");
-        assert_eq!(
-            (first.target.as_str(), second.target.as_str()),
-            ("/x", "/y")
-        );
-    }
-
-    #[test]
-    fn what_is_not_a_request_is_refused() {
-        for raw in [
-            "GET /\r\n\r\n",
-            "GET / HTTP/2\r\n\r\n",
-            "GET / HTTP/1.1\r\nno colon\r\n\r\n",
-            "GET / HTTP/1.1\r\nHost: x",
-            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
-            "POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nshort",
-        ] {
-            let error = read(raw).expect_err(raw);
-            assert_eq!(error.kind(), io::ErrorKind::InvalidData, "{raw:?}: {error}");
+        let shared = Arc::new(Shared::default());
+        let mut body = Vec::new();
+        Alphabet {
+            sent: 0,
+            len: 30,
+            shared,
         }
-        let endless = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(MAX_HEAD));
-        assert!(
-            read(&endless).is_err(),
-            "a head longer than MAX_HEAD is refused"
-        );
+        .read_to_end(&mut body)
+        .expect("reading the alphabet body");
+        assert_eq!(body, b"abcdefghijklmnopqrstuvwxyzabcd");
     }
 }

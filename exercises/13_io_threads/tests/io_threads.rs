@@ -4,7 +4,8 @@
 //! counts how many requests it is answering at once. That count, not a
 //! clock, shows how many of your workers were waiting together.
 
-use std::net::TcpListener;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
 use std::thread;
 use std::time::Duration;
 
@@ -48,6 +49,44 @@ fn refused_url() -> String {
         .port();
     drop(listener);
     format!("http://127.0.0.1:{port}/status/200")
+}
+
+/// Readies the fixture for a burst of `n` connections at once.
+///
+/// The fixture's HTTP library (tiny_http) reads each connection on a thread
+/// of a pool that grows on demand, and a keep-alive connection, which is what
+/// ureq opens, keeps its thread for as long as it is open. A burst of new
+/// connections that arrives while only a few threads are idle is queued
+/// behind those few, so a test of twenty requests at once would see only
+/// some of them. Opening `n` keep-alive connections one after another, each
+/// answered before the next is opened, grows the pool to `n` threads;
+/// closing them leaves those threads idle, ready for the burst. The counts
+/// are reset afterwards, so the test sees only its own requests.
+fn warm_up(server: &FixtureServer, n: usize) {
+    let connections: Vec<TcpStream> = (0..n)
+        .map(|_| {
+            let mut stream = TcpStream::connect(server.addr())
+                .expect("connect to the fixture server to warm it up");
+            stream
+                .set_read_timeout(Some(PATIENCE))
+                .expect("set a read timeout on a loopback socket");
+            stream
+                .write_all(b"GET /status/200 HTTP/1.1\r\nHost: fixture\r\n\r\n")
+                .expect("send a warm-up request");
+            let mut answer = BufReader::new(&stream);
+            let mut line = String::new();
+            while line != "\r\n" {
+                line.clear();
+                let read = answer
+                    .read_line(&mut line)
+                    .expect("the fixture answers a warm-up request at once");
+                assert!(read > 0, "the fixture closed a warm-up connection early");
+            }
+            stream
+        })
+        .collect();
+    drop(connections);
+    server.reset_counts();
 }
 
 /// The length of the body `/delay/<ms>` answers with.
@@ -155,6 +194,7 @@ fn twenty_workers_keep_twenty_requests_in_flight() {
         "the test could not read the fixture server's counts",
         || {
             let server = FixtureServer::start();
+            warm_up(&server, 20);
             let urls = vec![server.url(HELD); 20];
             let fetching = thread::spawn(move || fetch_all(urls, 20, GENEROUS));
             // Polled rather than waited for, so that a batch that ended early
@@ -192,6 +232,7 @@ fn four_workers_never_have_more_than_four_requests_in_flight() {
         "the test could not read the fixture server's counts",
         || {
             let server = FixtureServer::start();
+            warm_up(&server, 4);
             let urls = vec![server.url(HELD); 12];
             let fetching = thread::spawn(move || fetch_all(urls, 4, GENEROUS));
             let four_arrived = eventually(PATIENCE, || {
@@ -364,6 +405,7 @@ fn a_free_worker_takes_every_url_left() {
         "fetch_as_completed did not return, or its receiver never ended",
         || {
             let server = FixtureServer::start();
+            warm_up(&server, 2);
             let mut urls = vec![server.url(HELD)];
             urls.extend((1..=4).map(|n| server.url(&format!("/bytes/{n}"))));
             let completed = fetch_as_completed(urls, 2, GENEROUS);
@@ -374,9 +416,19 @@ fn a_free_worker_takes_every_url_left() {
                     Err(_) => break,
                 }
             }
-            // Dropping the server answers the held request at once.
+            // Dropping the server answers the held request at once. A worker
+            // that still had URLs of its own to fetch may then wait on a
+            // connection the server no longer reads, so the test stops
+            // listening a moment after the held URL's answer.
             drop(server);
-            let rest: Vec<usize> = completed.iter().map(|(i, _)| i).collect();
+            let mut rest: Vec<usize> = Vec::new();
+            while let Ok((i, _)) = completed.recv_timeout(if rest.is_empty() {
+                PATIENCE
+            } else {
+                SHORT
+            }) {
+                rest.push(i);
+            }
             (quick, rest)
         },
     );
